@@ -1,0 +1,48 @@
+# wsbridge: `make run` (local stack + daemon + sample findings) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STACK := $(BIN)/python -m devstack
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml tests/plugins/probe/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: run test venv lock lint typecheck unit integration stack-up stack-down bench test-reliability clean
+
+venv: $(STAMP)
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . -e tests/plugins/probe
+	@rm -f $(VENV)/.installed-*; touch $@
+
+lock:
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal --extra dev pyproject.toml -o requirements-dev.lock
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check consumer handlers sandbox devstack tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest -q tests/unit
+
+stack-up: venv
+	$(STACK) up
+
+stack-down: venv
+	$(STACK) down
+
+run: venv
+	$(STACK) run
+
+test: venv lint typecheck
+	$(STACK) test -- $(BIN)/pytest -q -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache

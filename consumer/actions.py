@@ -1,0 +1,133 @@
+"""The actions a handler may plan. Each one knows how to run itself against :class:`Services`.
+
+``coalesce_key`` names the target of a mutating action: the executor runs one action per key within
+the coalescing window, so a burst of findings about one computer costs one scan, not one per finding.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from consumer.services import Services
+
+
+class Action(ABC):
+    """Base of every planned action."""
+
+    kind: ClassVar[str]
+
+    @property
+    def coalesce_key(self) -> str | None:
+        """Key shared by actions that need to run only once per window; ``None`` never coalesces."""
+        return None
+
+    @abstractmethod
+    async def run(self, services: Services) -> None:
+        """Carry the action out."""
+
+    def describe(self) -> dict[str, Any]:
+        """JSON-friendly description for logs, ``replay`` and dry run."""
+        fields = asdict(self) if hasattr(self, "__dataclass_fields__") else {}
+        return {"action": self.kind, **fields}
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecommendationScan(Action):
+    """Run a recommendation scan on one computer (and apply the results when ``apply`` is set)."""
+
+    kind: ClassVar[str] = "recommendation_scan"
+    computer_id: int
+    apply: bool = True
+
+    @property
+    def coalesce_key(self) -> str:
+        """One recommendation scan per computer per window."""
+        return f"{self.kind}:{self.computer_id}"
+
+    async def run(self, services: Services) -> None:
+        """Start the scan through a run-now scheduled task."""
+        await services.workload_security().run_recommendation_scan(self.computer_id, apply=self.apply)
+
+
+@dataclass(frozen=True, slots=True)
+class RunIntegrityScan(Action):
+    """Run an integrity monitoring scan on one computer."""
+
+    kind: ClassVar[str] = "integrity_scan"
+    computer_id: int
+
+    @property
+    def coalesce_key(self) -> str:
+        """One integrity scan per computer per window."""
+        return f"{self.kind}:{self.computer_id}"
+
+    async def run(self, services: Services) -> None:
+        """Start the scan through a run-now scheduled task."""
+        await services.workload_security().run_integrity_scan(self.computer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class RunMalwareScan(Action):
+    """Run an anti-malware scan on one computer."""
+
+    kind: ClassVar[str] = "malware_scan"
+    computer_id: int
+
+    @property
+    def coalesce_key(self) -> str:
+        """One malware scan per computer per window."""
+        return f"{self.kind}:{self.computer_id}"
+
+    async def run(self, services: Services) -> None:
+        """Start the scan through a run-now scheduled task."""
+        await services.workload_security().run_malware_scan(self.computer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AssignIpsRules(Action):
+    """Add Intrusion Prevention rules to a policy (or, with ``computer_id``, to one computer)."""
+
+    kind: ClassVar[str] = "assign_ips_rules"
+    rule_ids: tuple[int, ...]
+    policy_id: int | None = None
+    computer_id: int | None = None
+    cve: str | None = None
+
+    @property
+    def coalesce_key(self) -> str:
+        """The same rules on the same policy or computer are assigned once per window."""
+        owner = f"policy:{self.policy_id}" if self.policy_id is not None else f"computer:{self.computer_id}"
+        return f"{self.kind}:{owner}:{','.join(map(str, sorted(self.rule_ids)))}"
+
+    async def run(self, services: Services) -> None:
+        """Add the rules without touching the ones already assigned."""
+        client = services.workload_security()
+        if self.policy_id is not None:
+            await client.assign_ips_rules_to_policy(self.policy_id, list(self.rule_ids))
+        elif self.computer_id is not None:
+            await client.assign_ips_rules_to_computer(self.computer_id, list(self.rule_ids))
+        else:
+            raise ValueError("AssignIpsRules needs a policy_id or a computer_id")
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(Action):
+    """Tell people about something wsbridge could not fix itself (SNS and/or webhook)."""
+
+    kind: ClassVar[str] = "notify"
+    topic: str
+    subject: str
+    details: dict[str, Any] = field(default_factory=dict)
+    dedupe_key: str | None = None
+
+    @property
+    def coalesce_key(self) -> str | None:
+        """Notifications with the same key are sent once per window."""
+        return f"{self.kind}:{self.dedupe_key}" if self.dedupe_key else None
+
+    async def run(self, services: Services) -> None:
+        """Publish through the configured notifier."""
+        await services.notifier().send(self.topic, self.subject, self.details)

@@ -1,0 +1,111 @@
+"""What a handler plugin is: an offline triage of one event, then a plan of actions.
+
+Handlers read (WS lookups, AWS describes) but never write; every write is an :class:`~consumer.actions.Action`
+that the executor runs, coalesces, or only records in dry run.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import structlog
+
+    from consumer.actions import Action
+    from consumer.envelope import Event
+    from consumer.services import Services
+    from consumer.settings import Settings
+
+
+class Decision(StrEnum):
+    """The triage verdict: act, leave alone, or refuse as malformed/unsupported (dead-letter)."""
+
+    HANDLE = "handle"
+    SKIP = "skip"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """What an event is about (the ``targets`` object of ``wsbridge explain``)."""
+
+    account: str | None = None
+    region: str | None = None
+    finding_id: str | None = None
+    severity: str | float | None = None
+    instance_ids: tuple[str, ...] = ()
+    bucket: str | None = None
+    cves: tuple[str, ...] = ()
+    resource_type: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The explain contract form (lists, not tuples)."""
+        data = asdict(self)
+        data["instance_ids"] = list(self.instance_ids)
+        data["cves"] = list(self.cves)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Triage:
+    """The offline verdict on one event. ``finding_key`` identifies the finding version for de-duplication."""
+
+    decision: Decision
+    reason: str
+    targets: Targets = field(default_factory=Targets)
+    finding_key: str | None = None
+
+    @classmethod
+    def handle(cls, reason: str, targets: Targets, finding_key: str | None = None) -> Triage:
+        """Act on this event."""
+        return cls(Decision.HANDLE, reason, targets, finding_key)
+
+    @classmethod
+    def skip(cls, reason: str, targets: Targets | None = None) -> Triage:
+        """Valid, but not ours to act on."""
+        return cls(Decision.SKIP, reason, targets or Targets())
+
+    @classmethod
+    def reject(cls, reason: str, targets: Targets | None = None) -> Triage:
+        """Malformed or unsupported: goes to the dead-letter queue."""
+        return cls(Decision.REJECT, reason, targets or Targets())
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What a handler may use while planning: read-only clients, settings and a bound logger."""
+
+    services: Services
+    settings: Settings
+    log: structlog.typing.FilteringBoundLogger
+
+
+class Handler(ABC):
+    """A plugin for one or more detail-types, registered in the ``wsbridge.handlers`` entry-point group."""
+
+    name: ClassVar[str]
+    detail_types: ClassVar[tuple[str, ...]]
+
+    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
+        """``policy`` is this handler's table from the handler TOML file."""
+        self.policy: Mapping[str, Any] = policy or {}
+
+    @abstractmethod
+    def triage(self, event: Event) -> Triage:
+        """Decide offline (no I/O) whether and on what to act."""
+
+    @abstractmethod
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Return the actions for a ``handle`` verdict; may read WS and AWS, never writes."""
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (e.g. the WS API rejected the request as invalid): dead-letter the message."""
+
+
+class TransientError(Exception):
+    """Worth retrying later with backoff (throttling, outages, timeouts)."""

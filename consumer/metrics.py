@@ -1,0 +1,58 @@
+"""The Prometheus metrics of the daemon (names are a contract; labels never carry ids)."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+
+_DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+MESSAGES_RECEIVED = Counter("wsbridge_messages_received", "SQS messages received")
+MESSAGES_PROCESSED = Counter(
+    "wsbridge_messages_processed",
+    "Messages finished, by outcome (success, skipped, duplicate, retry, dead_letter)",
+    ["detail_type", "handler", "outcome"],
+)
+HANDLER_DURATION = Histogram(
+    "wsbridge_handler_duration_seconds",
+    "Time from receipt to outcome of one message",
+    ["detail_type", "handler"],
+    buckets=_DURATION_BUCKETS,
+)
+MESSAGES_IN_FLIGHT = Gauge("wsbridge_messages_in_flight", "Messages being processed now")
+VISIBILITY_EXTENSIONS = Counter(
+    "wsbridge_visibility_extensions", "Heartbeat ChangeMessageVisibility calls that extended a lease"
+)
+ACTIONS = Counter(
+    "wsbridge_actions", "Planned actions, by result (done, coalesced, dry_run, failed)", ["action", "result"]
+)
+WS_REQUESTS = Counter(
+    "wsbridge_ws_requests", "Workload Security API requests", ["operation", "status_code"]
+)
+WS_REQUEST_DURATION = Histogram(
+    "wsbridge_ws_request_duration_seconds",
+    "Workload Security API request latency",
+    ["operation"],
+    buckets=_DURATION_BUCKETS,
+)
+WS_RETRIES = Counter("wsbridge_ws_retries", "Workload Security API retries", ["reason"])
+WS_CIRCUIT_OPEN = Gauge("wsbridge_ws_circuit_open", "1 while the WS API circuit breaker is open")
+SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
+BUILD_INFO = Info("wsbridge_build", "Build information")
+
+
+def package_version() -> str:
+    """The installed wsbridge version."""
+    try:
+        return version("wsbridge")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+BUILD_INFO.info({"version": package_version()})
+
+
+def registry() -> CollectorRegistry:
+    """The registry served on /metrics."""
+    return REGISTRY

@@ -1,0 +1,49 @@
+"""The outside world as handlers and actions see it: the WS client, AWS clients and the notifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from consumer.aws import AwsClients
+    from consumer.workload_security import WorkloadSecurityClient
+
+
+class Notifier(Protocol):
+    """Sends a notification to the people responsible for a resource."""
+
+    async def send(self, topic: str, subject: str, details: dict[str, Any]) -> None:
+        """Deliver one notification."""
+
+
+class ServiceUnavailable(RuntimeError):
+    """A service the plan needs was not configured."""
+
+
+@dataclass
+class Services:
+    """Clients shared by all workers of one daemon."""
+
+    ws: WorkloadSecurityClient | None = None
+    aws: AwsClients | None = None
+    notify: Notifier | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def workload_security(self) -> WorkloadSecurityClient:
+        """The WS client, or a clear error when WSBRIDGE_WS_URL/key are not configured."""
+        if self.ws is None:
+            raise ServiceUnavailable("the Workload Security client is not configured")
+        return self.ws
+
+    def aws_clients(self) -> AwsClients:
+        """The AWS clients, or a clear error when there are none (offline use)."""
+        if self.aws is None:
+            raise ServiceUnavailable("AWS clients are not available")
+        return self.aws
+
+    def notifier(self) -> Notifier:
+        """The notifier, or a clear error when no SNS topic or webhook is configured."""
+        if self.notify is None:
+            raise ServiceUnavailable("no notification target is configured")
+        return self.notify

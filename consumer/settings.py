@@ -1,0 +1,142 @@
+"""Typed settings from ``WSBRIDGE_*`` environment variables, validated at start."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthScheme(StrEnum):
+    """How the WS API key is sent."""
+
+    APIKEY = "apikey"
+    API_SECRET_KEY = "api-secret-key"
+
+
+class LogFormat(StrEnum):
+    """Log renderer; ``auto`` picks console on a TTY, JSON otherwise."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class UnknownDetailTypePolicy(StrEnum):
+    """What happens to an envelope whose detail-type no handler claims."""
+
+    SKIP = "skip"
+    DEAD_LETTER = "dead-letter"
+
+
+class Settings(BaseSettings):
+    """Every setting of the daemon. Names are ``WSBRIDGE_`` + the field name in upper case."""
+
+    model_config = SettingsConfigDict(env_prefix="WSBRIDGE_", extra="ignore", frozen=True)
+
+    queue_url: str = Field(min_length=1, description="URL of the findings SQS queue (required)")
+    dlq_url: str | None = Field(
+        None, description="Dead-letter queue URL; read from the queue's RedrivePolicy when unset"
+    )
+    ws_url: str = Field("http://127.0.0.1:4580/api", description="Workload Security API base URL")
+    ws_api_key: SecretStr | None = Field(None, description="Workload Security API key")
+    ws_api_key_secret_id: str | None = Field(
+        None, description="Secrets Manager secret id holding the WS API key (instead of ws_api_key)"
+    )
+    ws_auth_scheme: AuthScheme = Field(AuthScheme.APIKEY, description="`apikey` or `api-secret-key`")
+    ws_verify_tls: bool = Field(True, description="Verify the WS API's TLS certificate")
+    ws_rate_limit_per_minute: int = Field(
+        400, ge=1, description="Client-side cap on WS API calls per minute, shared by all workers"
+    )
+    ws_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one WS API request")
+    ws_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per WS API call (retries + 1)")
+    concurrency: int = Field(32, ge=1, le=1024, description="Messages processed at the same time")
+    poll_loops: int = Field(2, ge=1, le=10, description="Concurrent long-poll receive loops")
+    wait_time_seconds: int = Field(20, ge=0, le=20, description="SQS long-poll wait")
+    visibility_timeout_seconds: int = Field(
+        60, ge=5, le=43200, description="Lease taken on each received message, renewed by the heartbeat"
+    )
+    handler_timeout_seconds: float = Field(
+        300.0, gt=0, description="Hard limit on one message's handling; then it is cancelled and retried"
+    )
+    retry_base_seconds: int = Field(10, ge=0, description="First retry delay; doubles per receive")
+    retry_max_seconds: int = Field(900, ge=0, le=43200, description="Cap on the retry delay")
+    drain_seconds: float = Field(
+        25.0, ge=0, description="On SIGTERM/SIGINT, time given to in-flight messages before cancelling"
+    )
+    stop_timeout_seconds: float = Field(
+        30.0, gt=0, description="The platform's stop timeout (ECS stopTimeout); drain must fit in it"
+    )
+    dedupe_ttl_seconds: int = Field(3600, ge=0, description="How long a processed event id is remembered")
+    coalesce_window_seconds: int = Field(
+        300, ge=0, description="One mutating WS action per target within this window"
+    )
+    unknown_detail_type: UnknownDetailTypePolicy = Field(
+        UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
+    )
+    dry_run: bool = Field(False, description="Plan and log actions without executing them")
+    metrics_port: int = Field(9102, ge=0, le=65535, description="Port of /metrics, /healthz, /readyz")
+    metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")  # noqa: S104
+    health_max_poll_age_seconds: float = Field(
+        90.0, gt=0, description="/healthz fails when no receive call completed for this long"
+    )
+    log_format: LogFormat = Field(LogFormat.AUTO, description="`json`, `console` or `auto`")
+    log_level: str = Field("info", description="Minimum log level")
+    handler_config: Path | None = Field(None, description="TOML file with per-handler policies")
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> Self:
+        if self.ws_api_key and self.ws_api_key_secret_id:
+            raise ValueError("set only one of WSBRIDGE_WS_API_KEY and WSBRIDGE_WS_API_KEY_SECRET_ID")
+        if self.handler_timeout_seconds > 43200:
+            raise ValueError("WSBRIDGE_HANDLER_TIMEOUT_SECONDS exceeds SQS's 12 h visibility cap")
+        if self.visibility_timeout_seconds < 3 * self.heartbeat_interval_seconds:
+            raise ValueError("WSBRIDGE_VISIBILITY_TIMEOUT_SECONDS is too short for a heartbeat")
+        if self.drain_seconds + 3 > self.stop_timeout_seconds:
+            raise ValueError(
+                "WSBRIDGE_DRAIN_SECONDS must be at least 3 s shorter than WSBRIDGE_STOP_TIMEOUT_SECONDS "
+                "so released messages are reset before SIGKILL"
+            )
+        if self.retry_base_seconds > self.retry_max_seconds:
+            raise ValueError("WSBRIDGE_RETRY_BASE_SECONDS is larger than WSBRIDGE_RETRY_MAX_SECONDS")
+        return self
+
+    @property
+    def heartbeat_interval_seconds(self) -> float:
+        """Renew the lease three times per visibility timeout."""
+        return max(1.0, self.visibility_timeout_seconds / 3)
+
+    def handler_policies(self) -> dict[str, Any]:
+        """Per-handler tables from the TOML file (empty when none is configured)."""
+        if self.handler_config is None:
+            return {}
+        import tomllib
+
+        with self.handler_config.open("rb") as stream:
+            return tomllib.load(stream)
+
+
+class SettingsError(Exception):
+    """Settings are missing or invalid; the message is one line fit for the terminal."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings from the environment, turning validation errors into one line."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(one_line_reason(error)) from None
+
+
+def one_line_reason(error: ValidationError) -> str:
+    """Join pydantic's errors into one line naming the environment variables."""
+    parts = []
+    for item in error.errors():
+        location = ".".join(str(part) for part in item["loc"])
+        name = f"WSBRIDGE_{location.upper()}" if location else "settings"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(message if location == "" else f"{name}: {message}")
+    return "invalid settings: " + "; ".join(parts)

@@ -1,0 +1,71 @@
+"""A handler for ``wsbridge Probe`` events, used by the tests to observe the daemon from outside.
+
+Each attempt appends a ``start`` line to ``$WSBRIDGE_PROBE_DIR/<event id>.log``; the planned
+:class:`ProbeDone` action appends ``done``. ``detail.fail_times`` makes the first attempts fail
+transiently, ``detail.sleep_seconds`` keeps the handler busy, ``detail.reject`` rejects the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from consumer.actions import Action
+from consumer.envelope import Event
+from consumer.handler import Handler, HandlerContext, Targets, TransientError, Triage
+from consumer.services import Services
+
+DETAIL_TYPE = "wsbridge Probe"
+
+
+def _log_path(event_id: str) -> Path:
+    directory = Path(os.environ.get("WSBRIDGE_PROBE_DIR", ".stack/probe"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{event_id}.log"
+
+
+def _record(event_id: str, what: str) -> int:
+    path = _log_path(event_id)
+    line = json.dumps({"what": what, "pid": os.getpid(), "at": time.time()})
+    with path.open("a") as stream:
+        stream.write(line + "\n")
+    return sum(1 for entry in path.read_text().splitlines() if json.loads(entry)["what"] == what)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeDone(Action):
+    """Marks the probe event as processed."""
+
+    kind: ClassVar[str] = "probe_done"
+    event_id: str
+
+    async def run(self, services: Services) -> None:
+        """Append the ``done`` line."""
+        _record(self.event_id, "done")
+
+
+class ProbeHandler(Handler):
+    """Test handler: behaviour is driven by the event's detail."""
+
+    name = "probe"
+    detail_types = (DETAIL_TYPE,)
+
+    def triage(self, event: Event) -> Triage:
+        """Handle unless ``detail.reject`` is set."""
+        if event.detail.get("reject"):
+            return Triage.reject("probe asked to be rejected")
+        return Triage.handle("probe event", Targets(account=event.account or None))
+
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Record the attempt, fail or sleep as asked, then plan the ``done`` record."""
+        attempt = _record(event.id, "start")
+        if attempt <= int(event.detail.get("fail_times", 0)):
+            raise TransientError(f"probe failing on purpose (attempt {attempt})")
+        await asyncio.sleep(float(event.detail.get("sleep_seconds", 0)))
+        return [ProbeDone(event.id)]
