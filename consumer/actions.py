@@ -7,7 +7,7 @@ the coalescing window, so a burst of findings about one computer costs one scan,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Action(ABC):
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly description for logs, ``replay`` and dry run."""
-        fields = asdict(self) if hasattr(self, "__dataclass_fields__") else {}
+        fields: dict[str, Any] = asdict(self) if is_dataclass(self) else {}
         return {"action": self.kind, **fields}
 
 

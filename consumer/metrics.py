@@ -27,9 +27,7 @@ VISIBILITY_EXTENSIONS = Counter(
 ACTIONS = Counter(
     "wsbridge_actions", "Planned actions, by result (done, coalesced, dry_run, failed)", ["action", "result"]
 )
-WS_REQUESTS = Counter(
-    "wsbridge_ws_requests", "Workload Security API requests", ["operation", "status_code"]
-)
+WS_REQUESTS = Counter("wsbridge_ws_requests", "Workload Security API requests", ["operation", "status_code"])
 WS_REQUEST_DURATION = Histogram(
     "wsbridge_ws_request_duration_seconds",
     "Workload Security API request latency",

@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     )
     ws_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one WS API request")
     ws_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per WS API call (retries + 1)")
+    ws_retry_base_seconds: float = Field(0.5, gt=0, description="First WS retry delay cap; doubles per attempt")
+    ws_retry_max_seconds: float = Field(20.0, gt=0, description="Cap on one WS retry delay (full jitter below it)")
+    ws_max_connections: int = Field(32, ge=1, le=512, description="Open connections to the WS API at most")
+    ws_breaker_failures: int = Field(
+        5, ge=1, description="Consecutive failed WS calls (5xx, timeout, connection) that open the circuit"
+    )
+    ws_breaker_reset_seconds: float = Field(30.0, gt=0, description="Time the WS circuit stays open before a probe")
+    ws_cache_ttl_seconds: float = Field(
+        60.0, ge=0, description="TTL of cached instance->computer and policy reads (0 disables)"
+    )
+    ws_rule_cache_ttl_seconds: float = Field(3600.0, ge=0, description="TTL of the cached IPS rule catalogue")
+    ws_recommendations: str = Field(
+        "assign",
+        pattern="^(assign|auto-apply)$",
+        description="`assign` recommended IPS rules after a scan, or rely on the policy's `auto-apply` setting",
+    )
+    ws_scan_wait_seconds: float = Field(
+        120.0, gt=0, description="How long to wait for a recommendation scan before applying its results"
+    )
+    ws_scan_poll_seconds: float = Field(5.0, gt=0, description="Poll interval while waiting for a scan")
     concurrency: int = Field(32, ge=1, le=1024, description="Messages processed at the same time")
     poll_loops: int = Field(2, ge=1, le=10, description="Concurrent long-poll receive loops")
     wait_time_seconds: int = Field(20, ge=0, le=20, description="SQS long-poll wait")
@@ -71,15 +91,16 @@ class Settings(BaseSettings):
         30.0, gt=0, description="The platform's stop timeout (ECS stopTimeout); drain must fit in it"
     )
     dedupe_ttl_seconds: int = Field(3600, ge=0, description="How long a processed event id is remembered")
-    coalesce_window_seconds: int = Field(
-        300, ge=0, description="One mutating WS action per target within this window"
-    )
+    coalesce_window_seconds: int = Field(300, ge=0, description="One mutating WS action per target within this window")
     unknown_detail_type: UnknownDetailTypePolicy = Field(
         UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
     )
+    handlers: str = Field(
+        "", description="Comma-separated handler names to enable (empty: every installed handler)"
+    )
     dry_run: bool = Field(False, description="Plan and log actions without executing them")
     metrics_port: int = Field(9102, ge=0, le=65535, description="Port of /metrics, /healthz, /readyz")
-    metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")  # noqa: S104
+    metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")
     health_max_poll_age_seconds: float = Field(
         90.0, gt=0, description="/healthz fails when no receive call completed for this long"
     )
@@ -108,6 +129,12 @@ class Settings(BaseSettings):
     def heartbeat_interval_seconds(self) -> float:
         """Renew the lease three times per visibility timeout."""
         return max(1.0, self.visibility_timeout_seconds / 3)
+
+    @property
+    def enabled_handlers(self) -> frozenset[str] | None:
+        """The handler names of WSBRIDGE_HANDLERS, or ``None`` for all."""
+        names = frozenset(name.strip() for name in self.handlers.split(",") if name.strip())
+        return names or None
 
     def handler_policies(self) -> dict[str, Any]:
         """Per-handler tables from the TOML file (empty when none is configured)."""

@@ -2,7 +2,8 @@
 
 Each attempt appends a ``start`` line to ``$WSBRIDGE_PROBE_DIR/<event id>.log``; the planned
 :class:`ProbeDone` action appends ``done``. ``detail.fail_times`` makes the first attempts fail
-transiently, ``detail.sleep_seconds`` keeps the handler busy, ``detail.reject`` rejects the event.
+transiently, ``detail.sleep_seconds`` keeps the handler busy (only on the first
+``detail.sleep_attempts`` attempts when that is set), ``detail.reject`` rejects the event.
 """
 
 from __future__ import annotations
@@ -67,5 +68,7 @@ class ProbeHandler(Handler):
         attempt = _record(event.id, "start")
         if attempt <= int(event.detail.get("fail_times", 0)):
             raise TransientError(f"probe failing on purpose (attempt {attempt})")
-        await asyncio.sleep(float(event.detail.get("sleep_seconds", 0)))
+        sleep_attempts = event.detail.get("sleep_attempts")
+        if sleep_attempts is None or attempt <= int(sleep_attempts):
+            await asyncio.sleep(float(event.detail.get("sleep_seconds", 0)))
         return [ProbeDone(event.id)]

@@ -1,0 +1,117 @@
+"""The ``wsbridge`` command: run | check | handlers | explain | replay."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from consumer.dispatch import Registry, RegistryError
+from consumer.handler import Triage
+from consumer.inputs import read_bodies
+from consumer.logs import configure_logging
+from consumer.metrics import package_version
+from consumer.pipeline import Assessment, assess
+from consumer.settings import LogFormat, Settings, SettingsError, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m consumer``."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.command(args))
+    except (SettingsError, RegistryError) as error:
+        print(f"wsbridge: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wsbridge", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"wsbridge {package_version()}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the daemon").set_defaults(command=_run)
+    commands.add_parser("check", help="validate settings and reach SQS and the WS API").set_defaults(command=_check)
+    commands.add_parser("handlers", help="list detail-type -> handler").set_defaults(command=_handlers)
+    explain = commands.add_parser("explain", help="offline: what would happen to these events")
+    explain.add_argument("files", nargs="*", help="event files (one event, a JSON array or JSON lines)")
+    explain.set_defaults(command=_explain)
+    replay = commands.add_parser("replay", help="run events through the pipeline against WS and AWS")
+    replay.add_argument("--dry-run", action="store_true", help="plan only; execute nothing")
+    replay.add_argument("files", nargs="*", help="event files (one event, a JSON array or JSON lines)")
+    replay.set_defaults(command=_replay)
+    return parser
+
+
+def _offline_settings() -> Settings:
+    """Settings for commands that need no queue."""
+    return load_settings(queue_url=os.environ.get("WSBRIDGE_QUEUE_URL") or "offline")
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    from consumer.daemon import StartupError, serve
+
+    try:
+        asyncio.run(serve(settings))
+    except StartupError as error:
+        print(f"wsbridge: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(LogFormat.CONSOLE, "warning")
+    from consumer.checks import run_checks
+
+    results = asyncio.run(run_checks(settings))
+    for name, problem in results:
+        print(f"{'ok' if problem is None else 'FAIL':4} {name}{'' if problem is None else ': ' + problem}")
+    return EXIT_OK if all(problem is None for _, problem in results) else EXIT_FAILED
+
+
+def _handlers(args: argparse.Namespace) -> int:
+    from consumer.daemon import handler_registry
+
+    for entry in handler_registry(_offline_settings()).registrations():
+        print(f"{entry.detail_type} -> {entry.handler} ({entry.target})")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from consumer.daemon import handler_registry
+
+    settings = _offline_settings()
+    registry: Registry = handler_registry(settings)
+    status = EXIT_OK
+    for _origin, body, error in read_bodies(args.files):
+        if body is None:
+            status = EXIT_FAILED
+            assessment = Assessment(None, None, Triage.reject(error or "unreadable input"))
+        else:
+            assessment = assess(body, registry, settings.unknown_detail_type)
+        _print_json(assessment.as_json())
+    return status
+
+
+def _replay(args: argparse.Namespace) -> int:
+    settings = load_settings(queue_url=os.environ.get("WSBRIDGE_QUEUE_URL") or "replay")
+    configure_logging(settings.log_format, settings.log_level)
+    from consumer.replay import replay
+
+    return asyncio.run(replay(settings, args.files, dry_run=args.dry_run))
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    sys.stdout.buffer.write(orjson.dumps(document) + b"\n")
+    sys.stdout.flush()

@@ -1,0 +1,169 @@
+"""Wires settings, clients, pipeline, poller and health server into the running daemon."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import structlog
+
+from consumer.aws import AwsClients
+from consumer.dedupe import MemoryDedupeStore
+from consumer.dispatch import Registry
+from consumer.executor import Executor
+from consumer.pipeline import Pipeline
+from consumer.services import Services
+from consumer.settings import Settings
+
+if TYPE_CHECKING:
+    from consumer.workload_security import WorkloadSecurityClient
+
+
+class StartupError(Exception):
+    """The daemon cannot start; the message is one line."""
+
+
+@dataclass
+class Runtime:
+    """Everything a running daemon (or ``replay``/``check``) works with."""
+
+    settings: Settings
+    registry: Registry
+    aws: AwsClients
+    services: Services
+    pipeline: Pipeline
+    executor: Executor
+
+
+def handler_registry(settings: Settings) -> Registry:
+    """The registry with each handler's policy table from the handler TOML file."""
+    policies = settings.handler_policies().get("handlers", {})
+    return Registry.from_entry_points(policies, settings.enabled_handlers)
+
+
+async def resolve_api_key(settings: Settings, aws: AwsClients) -> str | None:
+    """The WS API key from the environment or Secrets Manager (JSON secrets may hold ``api_key``)."""
+    if settings.ws_api_key is not None:
+        return settings.ws_api_key.get_secret_value()
+    if settings.ws_api_key_secret_id is None:
+        return None
+    client = await aws.client("secretsmanager")
+    try:
+        secret = await client.get_secret_value(SecretId=settings.ws_api_key_secret_id)
+    except Exception as error:
+        raise StartupError(f"cannot read the WS API key secret: {type(error).__name__}") from None
+    text = str(secret.get("SecretString", ""))
+    if text.startswith("{"):
+        value: Any = orjson.loads(text)
+        text = str(value.get("api_key") or value.get("apiKey") or "")
+    if not text:
+        raise StartupError("the WS API key secret is empty")
+    return text
+
+
+def workload_security_client(settings: Settings, api_key: str | None) -> WorkloadSecurityClient | None:
+    """A WS client when a key is configured, else ``None`` (plans that need WS then retry)."""
+    if api_key is None:
+        return None
+    from consumer.workload_security import WorkloadSecurityClient
+
+    return WorkloadSecurityClient.from_settings(settings, api_key=api_key)
+
+
+@asynccontextmanager
+async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIterator[Runtime]:
+    """Build the clients and pipeline; close everything on exit."""
+    registry = handler_registry(settings)
+    async with AsyncExitStack() as stack:
+        aws = await stack.enter_async_context(AwsClients(settings))
+        ws = workload_security_client(settings, await resolve_api_key(settings, aws))
+        if ws is not None:
+            stack.push_async_callback(ws.close)
+        services = Services(ws=ws, aws=aws)
+        store = MemoryDedupeStore()
+        executor = Executor(
+            services,
+            store,
+            settings.coalesce_window_seconds,
+            settings.dry_run if dry_run is None else dry_run,
+        )
+        pipeline = Pipeline(settings, registry, store, services, executor)
+        yield Runtime(settings, registry, aws, services, pipeline, executor)
+
+
+async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
+    """WSBRIDGE_DLQ_URL, or the DLQ named by the queue's RedrivePolicy."""
+    if settings.dlq_url:
+        return settings.dlq_url
+    try:
+        response = await sqs.get_queue_attributes(QueueUrl=settings.queue_url, AttributeNames=["RedrivePolicy"])
+    except Exception as error:
+        raise StartupError(f"cannot read the queue {settings.queue_url}: {error}") from None
+    policy = response.get("Attributes", {}).get("RedrivePolicy")
+    if not policy:
+        raise StartupError("the queue has no RedrivePolicy; set one or set WSBRIDGE_DLQ_URL")
+    arn = str(orjson.loads(policy)["deadLetterTargetArn"])
+    name, account = arn.split(":")[5], arn.split(":")[4]
+    try:
+        found = await sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
+    except Exception as error:
+        raise StartupError(f"cannot find the dead-letter queue {arn}: {error}") from None
+    return str(found["QueueUrl"])
+
+
+async def serve(settings: Settings) -> None:
+    """Run the daemon until SIGTERM or SIGINT, then drain and return."""
+    from consumer.http_server import HealthServer
+    from consumer.poller import Poller
+    from consumer.readiness import readiness_probe
+    from consumer.sqs import BatchDeleter, QueueClient
+
+    log = structlog.get_logger("wsbridge")
+    async with runtime(settings) as rt:
+        sqs = await rt.aws.client("sqs")
+        queue = QueueClient(sqs, settings.queue_url, await dead_letter_queue_url(settings, sqs))
+        ws = rt.services.ws
+        poller = Poller(
+            settings,
+            queue,
+            BatchDeleter(sqs, settings.queue_url),
+            rt.pipeline,
+            circuit_open=(lambda: ws.circuit_open) if ws is not None else (lambda: False),
+        )
+        server = HealthServer(
+            alive=lambda: poller.alive(settings.health_max_poll_age_seconds),
+            ready=readiness_probe(settings, sqs, ws),
+        )
+        port = await server.start(settings.metrics_host, settings.metrics_port)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, _on_signal(poller, log, signum))
+        log.info(
+            "started",
+            queue_url=settings.queue_url,
+            dlq_url=queue.dlq_url,
+            handlers=len(rt.registry.registrations()),
+            concurrency=settings.concurrency,
+            poll_loops=settings.poll_loops,
+            metrics_port=port,
+            dry_run=rt.executor.dry_run,
+            workload_security=settings.ws_url if ws is not None else None,
+        )
+        try:
+            await poller.run()
+        finally:
+            await server.stop()
+        log.info("stopped")
+
+
+def _on_signal(poller: Any, log: Any, signum: int) -> Any:
+    def handle() -> None:
+        log.info("stopping", signal=signal.Signals(signum).name)
+        poller.stop()
+
+    return handle

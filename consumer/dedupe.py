@@ -1,0 +1,79 @@
+"""Duplicate suppression and action coalescing: a claim/complete/release store with expiry.
+
+The in-memory store serves one replica; a shared store (DynamoDB conditional writes) implements the
+same three calls for many replicas.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from enum import StrEnum
+
+
+class Claim(StrEnum):
+    """Result of claiming a key."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class DedupeStore(ABC):
+    """Keys move NEW -> in progress (claimed) -> done (completed) or back to absent (released)."""
+
+    @abstractmethod
+    async def claim(self, key: str, ttl_seconds: float) -> Claim:
+        """Take the key if nobody holds it; return NEW when taken, otherwise its current state."""
+
+    @abstractmethod
+    async def complete(self, key: str, ttl_seconds: float) -> None:
+        """Mark a claimed key done for ``ttl_seconds``."""
+
+    @abstractmethod
+    async def release(self, key: str) -> None:
+        """Give up a claim (the work failed and will be retried)."""
+
+
+class MemoryDedupeStore(DedupeStore):
+    """A process-local store; expired keys are swept lazily, so memory stays bounded by the TTL."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[Claim, float]] = OrderedDict()
+        self._now = time.monotonic
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def claim(self, key: str, ttl_seconds: float) -> Claim:
+        """See :meth:`DedupeStore.claim`."""
+        now = self._now()
+        self._sweep(now)
+        entry = self._entries.get(key)
+        if entry is not None and entry[1] > now:
+            return entry[0]
+        self._put(key, Claim.IN_PROGRESS, now + ttl_seconds)
+        return Claim.NEW
+
+    async def complete(self, key: str, ttl_seconds: float) -> None:
+        """See :meth:`DedupeStore.complete`."""
+        if ttl_seconds <= 0:
+            self._entries.pop(key, None)
+            return
+        self._put(key, Claim.DONE, self._now() + ttl_seconds)
+
+    async def release(self, key: str) -> None:
+        """See :meth:`DedupeStore.release`."""
+        self._entries.pop(key, None)
+
+    def _put(self, key: str, state: Claim, expires_at: float) -> None:
+        self._entries[key] = (state, expires_at)
+        self._entries.move_to_end(key)
+
+    def _sweep(self, now: float) -> None:
+        while self._entries:
+            key, (_, expires_at) = next(iter(self._entries.items()))
+            if expires_at > now:
+                return
+            del self._entries[key]

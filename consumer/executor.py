@@ -1,0 +1,82 @@
+"""Runs a plan: each action once per coalescing window, in order, or only recorded in dry run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from consumer import metrics
+from consumer.actions import Action
+from consumer.dedupe import Claim, DedupeStore
+from consumer.services import Services
+
+
+class ActionResult(StrEnum):
+    """What happened to one planned action."""
+
+    DONE = "done"
+    COALESCED = "coalesced"
+    DRY_RUN = "dry_run"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutedAction:
+    """An action with its result, for the canonical log line and ``replay``."""
+
+    action: Action
+    result: ActionResult
+
+    def as_json(self) -> dict[str, Any]:
+        """The action's description plus its result."""
+        return {**self.action.describe(), "result": self.result.value}
+
+
+class ActionFailed(Exception):
+    """An action raised; ``executed`` lists what ran before it (the cause is chained)."""
+
+    def __init__(self, action: Action, executed: list[ExecutedAction]) -> None:
+        super().__init__(f"action {action.kind} failed")
+        self.action = action
+        self.executed = executed
+
+
+class Executor:
+    """The only place where wsbridge writes to Workload Security or AWS."""
+
+    def __init__(self, services: Services, store: DedupeStore, window_seconds: float, dry_run: bool) -> None:
+        """``window_seconds`` = 0 disables coalescing."""
+        self._services = services
+        self._store = store
+        self._window = window_seconds
+        self.dry_run = dry_run
+
+    async def execute(self, actions: Sequence[Action]) -> list[ExecutedAction]:
+        """Run the actions in order; on the first failure raise :class:`ActionFailed`."""
+        executed: list[ExecutedAction] = []
+        for action in actions:
+            result = await self._execute_one(action, executed)
+            metrics.ACTIONS.labels(action.kind, result.value).inc()
+            executed.append(ExecutedAction(action, result))
+        return executed
+
+    async def _execute_one(self, action: Action, executed: list[ExecutedAction]) -> ActionResult:
+        if self.dry_run:
+            return ActionResult.DRY_RUN
+        key = f"action:{action.coalesce_key}" if action.coalesce_key and self._window > 0 else None
+        if key is not None and await self._store.claim(key, self._window) is not Claim.NEW:
+            return ActionResult.COALESCED
+        try:
+            await action.run(self._services)
+        except BaseException as error:
+            if key is not None:
+                await self._store.release(key)
+            if isinstance(error, Exception):
+                metrics.ACTIONS.labels(action.kind, ActionResult.FAILED.value).inc()
+                raise ActionFailed(action, executed) from error
+            raise
+        if key is not None:
+            await self._store.complete(key, self._window)
+        return ActionResult.DONE

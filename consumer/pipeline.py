@@ -1,0 +1,170 @@
+"""One message from body to outcome: parse, dispatch, triage, de-duplicate, plan, execute.
+
+The pipeline never touches SQS: it returns an :class:`Outcome` and the poller acts on it (delete,
+retry later, or dead-letter). ``assess`` is the offline half that ``wsbridge explain`` uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import structlog
+
+from consumer.dedupe import Claim, DedupeStore
+from consumer.dispatch import Registry
+from consumer.envelope import Event, MalformedMessage, parse_body
+from consumer.errors import classify
+from consumer.executor import ActionFailed, ExecutedAction, Executor
+from consumer.handler import Decision, Handler, HandlerContext, Triage
+from consumer.services import Services
+from consumer.settings import Settings, UnknownDetailTypePolicy
+
+
+class OutcomeKind(StrEnum):
+    """How a message ends (the ``outcome`` label of wsbridge_messages_processed_total)."""
+
+    SUCCESS = "success"
+    SKIPPED = "skipped"
+    DUPLICATE = "duplicate"
+    RETRY = "retry"
+    DEAD_LETTER = "dead_letter"
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The offline verdict on one body: what it is, who handles it, and the triage."""
+
+    event: Event | None
+    handler: Handler | None
+    triage: Triage
+
+    @property
+    def detail_type(self) -> str:
+        """The event's detail-type, or ``"-"`` when the body is not an event."""
+        return self.event.detail_type if self.event else "-"
+
+    @property
+    def handler_name(self) -> str:
+        """The handler's name, or ``"-"``."""
+        return self.handler.name if self.handler else "-"
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``wsbridge explain`` line."""
+        return {
+            "event_id": self.event.id if self.event else None,
+            "detail_type": self.event.detail_type if self.event else None,
+            "source": self.event.source if self.event else None,
+            "handler": self.handler.name if self.handler else None,
+            "decision": self.triage.decision.value,
+            "reason": self.triage.reason,
+            "targets": self.triage.targets.as_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of processing one message."""
+
+    kind: OutcomeKind
+    reason: str
+    assessment: Assessment
+    actions: list[ExecutedAction] = field(default_factory=list)
+
+
+def assess(body: str | bytes, registry: Registry, unknown: UnknownDetailTypePolicy) -> Assessment:
+    """Parse and triage one body without any I/O; never raises for bad input."""
+    try:
+        event = parse_body(body)
+    except MalformedMessage as error:
+        return Assessment(None, None, Triage.reject(str(error)))
+    return assess_event(event, registry, unknown)
+
+
+def assess_event(event: Event, registry: Registry, unknown: UnknownDetailTypePolicy) -> Assessment:
+    """Dispatch and triage a parsed event; a handler that raises is reported as a reject."""
+    handler = registry.lookup(event.detail_type)
+    if handler is None:
+        reason = f"no handler for detail-type {event.detail_type!r}"
+        if unknown is UnknownDetailTypePolicy.DEAD_LETTER:
+            return Assessment(event, None, Triage.reject(reason))
+        return Assessment(event, None, Triage.skip(reason))
+    try:
+        triage = handler.triage(event)
+    except Exception as error:
+        triage = Triage.reject(f"handler {handler.name} could not read the event: {error!r}")
+    return Assessment(event, handler, triage)
+
+
+class Pipeline:
+    """Processes message bodies with the registry, the de-duplication store and the executor."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        store: DedupeStore,
+        services: Services,
+        executor: Executor,
+    ) -> None:
+        """Wire the parts; nothing here does I/O until :meth:`process`."""
+        self._settings = settings
+        self.registry = registry
+        self._store = store
+        self._services = services
+        self._executor = executor
+        self._log = structlog.get_logger("wsbridge.pipeline")
+
+    async def process(self, body: str | bytes) -> Outcome:
+        """Process one body; exceptions become RETRY or DEAD_LETTER outcomes, never escape."""
+        assessment = assess(body, self.registry, self._settings.unknown_detail_type)
+        triage = assessment.triage
+        if triage.decision is Decision.REJECT:
+            return Outcome(OutcomeKind.DEAD_LETTER, triage.reason, assessment)
+        if triage.decision is Decision.SKIP:
+            return Outcome(OutcomeKind.SKIPPED, triage.reason, assessment)
+        assert assessment.event is not None and assessment.handler is not None
+        keys = self._dedupe_keys(assessment.event, triage)
+        claims = [await self._store.claim(key, self._settings.handler_timeout_seconds + 60) for key in keys]
+        taken = [key for key, claim in zip(keys, claims, strict=True) if claim is Claim.NEW]
+        if len(taken) != len(keys):
+            for key in taken:
+                await self._store.release(key)
+            if Claim.DONE in claims:
+                return Outcome(OutcomeKind.DUPLICATE, "already processed", assessment)
+            return Outcome(OutcomeKind.RETRY, "a copy of this event is being processed", assessment)
+        try:
+            outcome = await self._plan_and_execute(assessment)
+        except BaseException:
+            for key in taken:
+                await self._store.release(key)
+            raise
+        for key in taken:
+            if outcome.kind is OutcomeKind.SUCCESS:
+                await self._store.complete(key, self._settings.dedupe_ttl_seconds)
+            else:
+                await self._store.release(key)
+        return outcome
+
+    async def _plan_and_execute(self, assessment: Assessment) -> Outcome:
+        assert assessment.event is not None and assessment.handler is not None
+        context = HandlerContext(self._services, self._settings, self._log.bind(handler=assessment.handler.name))
+        executed: list[ExecutedAction] = []
+        try:
+            plan = await assessment.handler.plan(assessment.event, assessment.triage, context)
+            executed = await self._executor.execute(plan)
+        except Exception as error:
+            if isinstance(error, ActionFailed):
+                executed = error.executed
+                error = error.__cause__ if isinstance(error.__cause__, Exception) else error
+            kind, reason = classify(error)
+            return Outcome(OutcomeKind(kind), reason, assessment, executed)
+        return Outcome(OutcomeKind.SUCCESS, assessment.triage.reason, assessment, executed)
+
+    @staticmethod
+    def _dedupe_keys(event: Event, triage: Triage) -> list[str]:
+        keys = [f"event:{event.id}"]
+        if triage.finding_key:
+            keys.append(f"finding:{triage.finding_key}")
+        return keys

@@ -1,0 +1,244 @@
+"""Receive loops, bounded concurrency, lease heartbeat, and settling each message's outcome.
+
+Each receive loop asks only for as many messages as there are free slots, and not at all while the
+Workload Security circuit is open. A message is deleted only after its outcome is final; a transient
+failure returns it with a delay that grows with its receive count; poison is copied to the DLQ and
+then deleted. ``stop()`` stops receiving at once and drains until the deadline, then cancels what is
+still processing and makes those messages visible again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from consumer import metrics
+from consumer.handler import Triage
+from consumer.pipeline import Assessment, Outcome, OutcomeKind, Pipeline, assess
+from consumer.settings import Settings
+from consumer.sqs import BatchDeleter, Message, QueueClient
+
+_ERROR_BACKOFF_MAX_SECONDS = 30.0
+
+
+@dataclass
+class _InFlight:
+    message: Message
+    task: asyncio.Task[None] | None = None
+    settling: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+
+def retry_delay(receive_count: int, base_seconds: int, max_seconds: int) -> int:
+    """Visibility delay before the next attempt: base * 2^(receive_count - 1), capped."""
+    exponent = min(max(receive_count - 1, 0), 30)
+    return int(min(max_seconds, base_seconds * 2**exponent))
+
+
+class Poller:
+    """Runs the receive loops and the message tasks of one daemon."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: QueueClient,
+        deleter: BatchDeleter,
+        pipeline: Pipeline,
+        circuit_open: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """``circuit_open`` is read before every receive; while it is true, nothing is received."""
+        self._settings = settings
+        self._queue = queue
+        self._deleter = deleter
+        self._pipeline = pipeline
+        self._circuit_open = circuit_open
+        self._free = settings.concurrency
+        self._slots = asyncio.Condition()
+        self._stopping = asyncio.Event()
+        self._in_flight: dict[str, _InFlight] = {}
+        self._loop_alive_at: dict[int, float] = {}
+        self._log = structlog.get_logger("wsbridge.poller")
+        self.last_receive_ok: float | None = None
+
+    def stop(self) -> None:
+        """Stop receiving now; :meth:`run` then drains and returns."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stopping.is_set()
+
+    def alive(self, max_age_seconds: float) -> bool:
+        """True while every receive loop made progress (a receive or a wait for slots) recently."""
+        now = time.monotonic()
+        loops = self._loop_alive_at.values()
+        return bool(loops) and all(now - seen <= max_age_seconds for seen in loops)
+
+    async def run(self) -> None:
+        """Receive until :meth:`stop`, then drain within the deadline."""
+        deleter_task = asyncio.create_task(self._deleter.run(), name="deleter")
+        loops = [
+            asyncio.create_task(self._receive_loop(index), name=f"receive-{index}")
+            for index in range(self._settings.poll_loops)
+        ]
+        await self._stopping.wait()
+        for loop in loops:
+            loop.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+        await self._drain()
+        deleter_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deleter_task
+
+    async def _drain(self) -> None:
+        tasks = [entry.task for entry in self._in_flight.values() if entry.task is not None]
+        self._log.info("draining", in_flight=len(tasks), deadline_seconds=self._settings.drain_seconds)
+        if tasks:
+            await asyncio.wait(tasks, timeout=self._settings.drain_seconds)
+        unfinished = [entry for entry in self._in_flight.values() if not entry.settling]
+        for entry in unfinished:
+            if entry.task is not None:
+                entry.task.cancel()
+        remaining = [entry.task for entry in self._in_flight.values() if entry.task is not None]
+        if remaining:
+            await asyncio.wait(remaining)
+        if unfinished:
+            await self._queue.release_now([entry.message for entry in unfinished])
+            self._log.info("released unfinished messages", count=len(unfinished))
+
+    async def _receive_loop(self, index: int) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            wanted = await self._reserve(index)
+            try:
+                messages = await self._queue.receive(
+                    wanted, self._settings.wait_time_seconds, self._settings.visibility_timeout_seconds
+                )
+            except asyncio.CancelledError:
+                await self._give_back(wanted)
+                raise
+            except Exception as error:
+                await self._give_back(wanted)
+                failures += 1
+                metrics.SQS_ERRORS.labels("ReceiveMessage").inc()
+                pause = min(_ERROR_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(failures, 6))
+                self._log.warning("receive failed", loop=index, error=str(error), retry_in_seconds=pause)
+                await asyncio.sleep(pause)
+                continue
+            failures = 0
+            now = time.monotonic()
+            self.last_receive_ok = now
+            self._loop_alive_at[index] = now
+            await self._give_back(wanted - len(messages))
+            for message in messages:
+                self._start(message)
+
+    async def _reserve(self, index: int) -> int:
+        async with self._slots:
+            while self._free == 0 or self._circuit_open():
+                self._loop_alive_at[index] = time.monotonic()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._slots.wait(), timeout=1.0)
+            self._loop_alive_at.setdefault(index, time.monotonic())
+            wanted = min(10, self._free)
+            self._free -= wanted
+            return wanted
+
+    async def _give_back(self, count: int) -> None:
+        if count <= 0:
+            return
+        async with self._slots:
+            self._free += count
+            self._slots.notify_all()
+
+    def _start(self, message: Message) -> None:
+        metrics.MESSAGES_RECEIVED.inc()
+        metrics.MESSAGES_IN_FLIGHT.inc()
+        entry = _InFlight(message)
+        self._in_flight[message.message_id + message.receipt_handle] = entry
+        entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
+
+    async def _process(self, entry: _InFlight) -> None:
+        message = entry.message
+        heartbeat = asyncio.create_task(self._heartbeat(message))
+        try:
+            try:
+                async with asyncio.timeout(self._settings.handler_timeout_seconds):
+                    outcome = await self._pipeline.process(message.body)
+            except TimeoutError:
+                outcome = self._timed_out(message)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
+            entry.settling = True
+            await self._settle(message, outcome, entry.started)
+        except asyncio.CancelledError:
+            self._log.info("message released at shutdown", message_id=message.message_id)
+        finally:
+            self._in_flight.pop(message.message_id + message.receipt_handle, None)
+            metrics.MESSAGES_IN_FLIGHT.dec()
+            await self._give_back(1)
+
+    def _timed_out(self, message: Message) -> Outcome:
+        assessment = assess(message.body, self._pipeline.registry, self._settings.unknown_detail_type)
+        reason = f"handler timed out after {self._settings.handler_timeout_seconds:g} s"
+        return Outcome(OutcomeKind.RETRY, reason, assessment)
+
+    async def _heartbeat(self, message: Message) -> None:
+        interval = self._settings.heartbeat_interval_seconds
+        while True:
+            await asyncio.sleep(interval)
+            if await self._queue.change_visibility(message, self._settings.visibility_timeout_seconds):
+                metrics.VISIBILITY_EXTENSIONS.inc()
+
+    async def _settle(self, message: Message, outcome: Outcome, started: float) -> None:
+        kind = outcome.kind
+        delay: int | None = None
+        try:
+            if kind is OutcomeKind.DEAD_LETTER:
+                await self._queue.dead_letter(message, outcome.reason)
+            if kind is OutcomeKind.RETRY:
+                delay = retry_delay(
+                    message.receive_count, self._settings.retry_base_seconds, self._settings.retry_max_seconds
+                )
+                await self._queue.change_visibility(message, delay)
+            else:
+                await self._deleter.delete(message)
+        except Exception as error:
+            self._log.error(
+                "could not settle message; it returns after its visibility timeout",
+                message_id=message.message_id,
+                outcome=kind.value,
+                error=str(error),
+            )
+        self._record(message, outcome, started, delay)
+
+    def _record(self, message: Message, outcome: Outcome, started: float, delay: int | None) -> None:
+        assessment: Assessment = outcome.assessment
+        duration = time.monotonic() - started
+        labels = (assessment.detail_type, assessment.handler_name)
+        metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
+        metrics.HANDLER_DURATION.labels(*labels).observe(duration)
+        triage: Triage = assessment.triage
+        log = self._log.warning if outcome.kind in (OutcomeKind.RETRY, OutcomeKind.DEAD_LETTER) else self._log.info
+        log(
+            "message",
+            message_id=message.message_id,
+            event_id=assessment.event.id if assessment.event else None,
+            detail_type=assessment.detail_type,
+            handler=assessment.handler_name,
+            outcome=outcome.kind.value,
+            reason=outcome.reason,
+            receive_count=message.receive_count,
+            retry_in_seconds=delay,
+            duration_ms=round(duration * 1000, 1),
+            targets={key: value for key, value in triage.targets.as_json().items() if value},
+            actions=[executed.as_json() for executed in outcome.actions],
+        )

@@ -1,0 +1,184 @@
+"""The SQS calls of the poller: receive, lease extension, retry delay, dead-letter, batched delete."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from botocore.exceptions import ClientError
+
+from consumer import metrics
+
+REASON_ATTRIBUTE = "wsbridge-reason"
+SOURCE_ATTRIBUTE = "wsbridge-source-message-id"
+_MAX_BATCH = 10
+_MAX_REASON_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One received SQS message."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int
+
+    @classmethod
+    def from_response(cls, raw: dict[str, Any]) -> Message:
+        """Build from one entry of ReceiveMessage's ``Messages``."""
+        attributes = raw.get("Attributes", {})
+        return cls(
+            message_id=raw["MessageId"],
+            receipt_handle=raw["ReceiptHandle"],
+            body=raw.get("Body", ""),
+            receive_count=int(attributes.get("ApproximateReceiveCount", "1")),
+        )
+
+
+class QueueClient:
+    """Calls against the findings queue and its dead-letter queue."""
+
+    def __init__(self, client: Any, queue_url: str, dlq_url: str | None) -> None:
+        """``client`` is an aiobotocore SQS client."""
+        self._client = client
+        self.queue_url = queue_url
+        self.dlq_url = dlq_url
+        self._log = structlog.get_logger("wsbridge.sqs")
+
+    async def receive(self, max_messages: int, wait_seconds: int, visibility_timeout: int) -> list[Message]:
+        """Long-poll for up to ``max_messages`` (1..10)."""
+        response = await self._client.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=visibility_timeout,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        )
+        return [Message.from_response(raw) for raw in response.get("Messages", [])]
+
+    async def change_visibility(self, message: Message, seconds: int) -> bool:
+        """Set the message's visibility timeout; ``False`` when SQS refused (lease lost)."""
+        try:
+            await self._client.change_message_visibility(
+                QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=seconds
+            )
+        except ClientError as error:
+            metrics.SQS_ERRORS.labels("ChangeMessageVisibility").inc()
+            self._log.warning("visibility change refused", message_id=message.message_id, error=str(error))
+            return False
+        return True
+
+    async def release_now(self, messages: Sequence[Message]) -> None:
+        """Make messages visible again at once (shutdown)."""
+        for start in range(0, len(messages), _MAX_BATCH):
+            chunk = messages[start : start + _MAX_BATCH]
+            entries = [
+                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
+                for index, message in enumerate(chunk)
+            ]
+            try:
+                response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
+            except ClientError as error:
+                metrics.SQS_ERRORS.labels("ChangeMessageVisibilityBatch").inc()
+                self._log.warning("could not release messages", count=len(chunk), error=str(error))
+                continue
+            for failure in response.get("Failed", []):
+                self._log.warning(
+                    "could not release message",
+                    message_id=chunk[int(failure["Id"])].message_id,
+                    code=failure.get("Code"),
+                )
+
+    async def dead_letter(self, message: Message, reason: str) -> None:
+        """Copy the message to the DLQ with the reason as a message attribute."""
+        if not self.dlq_url:
+            raise RuntimeError("no dead-letter queue is configured")
+        attributes = {
+            REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:_MAX_REASON_CHARS] or "-"},
+            SOURCE_ATTRIBUTE: {"DataType": "String", "StringValue": message.message_id},
+        }
+        try:
+            await self._client.send_message(
+                QueueUrl=self.dlq_url, MessageBody=message.body, MessageAttributes=attributes
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in {"InvalidParameterValue", "MessageTooLong"}:
+                raise
+            self._log.warning(
+                "dead-lettering without attributes: the body leaves no room for them",
+                message_id=message.message_id,
+                reason=reason,
+            )
+            await self._client.send_message(QueueUrl=self.dlq_url, MessageBody=message.body)
+
+
+class BatchDeleter:
+    """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls."""
+
+    def __init__(self, client: Any, queue_url: str, linger_seconds: float = 0.02) -> None:
+        """Start :meth:`run` as a task before calling :meth:`delete`."""
+        self._client = client
+        self._queue_url = queue_url
+        self._linger = linger_seconds
+        self._pending: asyncio.Queue[tuple[Message, asyncio.Future[bool]]] = asyncio.Queue()
+        self._log = structlog.get_logger("wsbridge.sqs")
+
+    async def delete(self, message: Message) -> bool:
+        """Delete one message; ``False`` when SQS did not delete it (it will come back)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.put_nowait((message, future))
+        return await future
+
+    async def run(self) -> None:
+        """Send batches until cancelled; a cancelled deleter flushes what it holds first."""
+        try:
+            while True:
+                batch = [await self._pending.get()]
+                deadline = asyncio.get_running_loop().time() + self._linger
+                while len(batch) < _MAX_BATCH:
+                    timeout = deadline - asyncio.get_running_loop().time()
+                    try:
+                        batch.append(await asyncio.wait_for(self._pending.get(), max(timeout, 0)))
+                    except TimeoutError:
+                        break
+                await self._send(batch)
+        except asyncio.CancelledError:
+            rest = []
+            while not self._pending.empty():
+                rest.append(self._pending.get_nowait())
+            for start in range(0, len(rest), _MAX_BATCH):
+                await self._send(rest[start : start + _MAX_BATCH])
+            raise
+
+    async def _send(self, batch: list[tuple[Message, asyncio.Future[bool]]]) -> None:
+        entries = [
+            {"Id": str(index), "ReceiptHandle": message.receipt_handle} for index, (message, _) in enumerate(batch)
+        ]
+        try:
+            response = await self._client.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
+        except Exception as error:
+            metrics.SQS_ERRORS.labels("DeleteMessageBatch").inc()
+            self._log.warning("delete batch failed", count=len(batch), error=str(error))
+            response = {"Failed": [{"Id": entry["Id"], "Code": "RequestFailed"} for entry in entries]}
+        failed = {item["Id"]: item for item in response.get("Failed", [])}
+        for index, (message, future) in enumerate(batch):
+            failure = failed.get(str(index))
+            ok = failure is None or await self._delete_one(message, failure)
+            if not future.done():
+                future.set_result(ok)
+
+    async def _delete_one(self, message: Message, failure: dict[str, Any]) -> bool:
+        if failure.get("Code") == "ReceiptHandleIsInvalid":
+            self._log.warning("delete refused: lease lost", message_id=message.message_id)
+            return False
+        with contextlib.suppress(Exception):
+            await self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message.receipt_handle)
+            return True
+        metrics.SQS_ERRORS.labels("DeleteMessage").inc()
+        self._log.warning("delete failed", message_id=message.message_id, code=failure.get("Code"))
+        return False

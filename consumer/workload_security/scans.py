@@ -1,0 +1,106 @@
+"""Scans on one computer through run-now scheduled tasks (API v1 has no per-computer scan call).
+
+A task is created with ``runNow: true`` and deleted right after (404 means the manager already
+removed it). Creation is made safe to retry: every task gets a unique name, and before a retry the
+client looks the name up, so a create that was processed but whose answer was lost is not repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import Any, Literal
+
+import structlog
+
+from consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
+from consumer.workload_security.ips import ips_assignments
+from consumer.workload_security.models import IpsAssignments, ScheduledTask
+from consumer.workload_security.search import search_filter, string_equals
+from consumer.workload_security.transport import Transport
+
+log = structlog.get_logger(__name__)
+
+ScanKind = Literal["recommendation", "integrity", "malware"]
+
+TASK_TYPES: dict[ScanKind, tuple[str, str, dict[str, Any]]] = {
+    "recommendation": ("scan-for-recommendations", "scanForRecommendationsTaskParameters", {}),
+    "integrity": ("scan-for-integrity-changes", "scanForIntegrityChangesTaskParameters", {}),
+    "malware": ("scan-for-malware", "scanForMalwareTaskParameters", {"timeout": "never"}),
+}
+"""Scan kind -> (task ``type``, parameters key, extra parameters)."""
+
+
+def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
+    """The body of a run-once, run-now task scanning one computer."""
+    task_type, parameters_key, extra = TASK_TYPES[kind]
+    return {
+        "name": name,
+        "type": task_type,
+        "runNow": True,
+        "scheduleDetails": {"recurrenceType": "none", "recurrenceCount": 1, "onceOnlyScheduleParameters": {"startTime": 0}},
+        parameters_key: {"computerFilter": {"type": "computer", "computerID": computer_id}, **extra},
+    }
+
+
+class ScanRunner:
+    """Starts scans and waits for recommendation scan results."""
+
+    def __init__(self, transport: Transport, *, wait_seconds: float, poll_seconds: float) -> None:
+        self._transport = transport
+        self.wait_seconds = wait_seconds
+        self.poll_seconds = poll_seconds
+
+    async def start(self, kind: ScanKind, computer_id: int) -> ScheduledTask:
+        """Create the run-now task, then remove it."""
+        name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
+
+        async def already_created() -> dict[str, Any] | None:
+            return await self._task_named(name)
+
+        answer = await self._transport.request(
+            "create_scheduled_task",
+            "POST",
+            "/scheduledtasks",
+            body=run_now_task(kind, computer_id, name),
+            reconcile=already_created,
+        )
+        task = ScheduledTask.model_validate(answer)
+        log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
+        await self._delete(task.id)
+        return task
+
+    async def wait_for_recommendations(self, computer_id: int, *, newer_than: int | None) -> IpsAssignments:
+        """Poll the computer's IPS assignments until ``lastRecommendationScanDate`` passes ``newer_than``."""
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            current = await ips_assignments(self._transport, "computers", computer_id)
+            if (current.last_recommendation_scan_date or 0) > (newer_than or 0):
+                return current
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ScanTimeoutError(
+                    f"no recommendation scan result for computer {computer_id} within {self.wait_seconds:g} s",
+                    operation="run_recommendation_scan",
+                    retryable=True,
+                )
+            await asyncio.sleep(min(self.poll_seconds, remaining))
+
+    async def _task_named(self, name: str) -> dict[str, Any] | None:
+        answer = await self._transport.request(
+            "search_scheduled_tasks",
+            "POST",
+            "/scheduledtasks/search",
+            body=search_filter([string_equals("name", name)], max_items=1),
+        )
+        tasks: list[dict[str, Any]] = (answer or {}).get("scheduledTasks") or []
+        return tasks[0] if tasks else None
+
+    async def _delete(self, task_id: int) -> None:
+        try:
+            await self._transport.request("delete_scheduled_task", "DELETE", f"/scheduledtasks/{task_id}")
+        except NotFoundError:
+            pass
+        except WorkloadSecurityError as error:
+            log.warning("ws_task_cleanup_failed", task_id=task_id, error=str(error))

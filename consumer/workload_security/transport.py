@@ -1,0 +1,249 @@
+"""One aiohttp session to the WS API: auth headers, JSON, retries, rate limit, circuit breaker, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+import structlog
+
+from consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
+from consumer.settings import AuthScheme
+from consumer.workload_security.backoff import Backoff, parse_retry_after
+from consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
+from consumer.workload_security.errors import (
+    CircuitOpenError,
+    RequestTimeoutError,
+    ServerError,
+    WorkloadSecurityError,
+    error_for_status,
+)
+from consumer.workload_security.ratelimit import SlidingWindowLimiter
+
+log = structlog.get_logger(__name__)
+
+Params = Sequence[tuple[str, str]]
+
+
+class ApiKey:
+    """Holds the API key; ``repr`` and ``str`` never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not value:
+            raise ValueError("the WS API key is empty")
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself, for the auth header only."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "ApiKey('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    """Where and how to connect."""
+
+    base_url: str
+    auth_scheme: AuthScheme = AuthScheme.APIKEY
+    verify_tls: bool = True
+    timeout_seconds: float = 30.0
+    max_connections: int = 32
+    max_attempts: int = 5
+
+
+class Transport:
+    """Sends one logical call, retrying 429/5xx/timeouts/connection errors within ``max_attempts``."""
+
+    def __init__(
+        self,
+        config: TransportConfig,
+        api_key: ApiKey,
+        *,
+        backoff: Backoff,
+        limiter: SlidingWindowLimiter,
+        breaker: CircuitBreaker,
+    ) -> None:
+        self.config = config
+        self.backoff = backoff
+        self.limiter = limiter
+        self.breaker = breaker
+        self._api_key = api_key
+        self._base_url = config.base_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self._base_url!r}, auth_scheme={self.config.auth_scheme.value!r})"
+
+    async def request(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Params = (),
+        max_attempts: int | None = None,
+        reconcile: Callable[[], Awaitable[Any]] | None = None,
+    ) -> Any:
+        """The decoded JSON answer (``None`` for an empty body).
+
+        ``reconcile`` makes a non-idempotent call safe to retry: after a failure that may have
+        been processed (anything but 429), it is awaited before the next attempt, and a non-``None``
+        result is returned instead of sending the call again.
+        """
+        attempts = max_attempts or self.config.max_attempts
+        retry = 0
+        while True:
+            try:
+                return await self._send(operation, method, path, body, params)
+            except WorkloadSecurityError as error:
+                retry += 1
+                if not error.retryable or isinstance(error, CircuitOpenError) or retry >= attempts:
+                    raise
+                delay = self.backoff.delay(retry, error.retry_after)
+                reason = retry_reason(error)
+                if error.status == 429:
+                    self.limiter.pause(delay)
+                WS_RETRIES.labels(reason=reason).inc()
+                log.warning(
+                    "ws_retry", operation=operation, attempt=retry, reason=reason, status=error.status, delay_s=delay
+                )
+                await asyncio.sleep(delay)
+                if reconcile is not None and error.status != 429:
+                    found = await reconcile()
+                    if found is not None:
+                        return found
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _send(self, operation: str, method: str, path: str, body: Any, params: Params) -> Any:
+        try:
+            probe = await self.breaker.acquire()
+        except BreakerOpen as open_:
+            raise CircuitOpenError(
+                f"calls paused after repeated failures; next probe in {open_.retry_in:.1f} s",
+                operation=operation,
+                retryable=True,
+            ) from None
+        settled = False
+        try:
+            await self.limiter.acquire()
+            started = time.perf_counter()
+            try:
+                status, raw, retry_after = await self._exchange(method, path, body, params)
+            except (TimeoutError, aiohttp.ClientError) as failure:
+                WS_REQUESTS.labels(operation=operation, status_code=failure_label(failure)).inc()
+                settled = True
+                self.breaker.record_failure(probe)
+                raise no_response_error(failure, operation, self.config.timeout_seconds) from None
+            WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
+            WS_REQUESTS.labels(operation=operation, status_code=str(status)).inc()
+            log.debug("ws_request", operation=operation, method=method, status=status)
+            error = None if 200 <= status < 300 else error_for_status(status, api_message(raw, status), operation)
+            settled = True
+            if isinstance(error, ServerError):
+                self.breaker.record_failure(probe)
+            else:
+                self.breaker.record_success()
+            if error is not None:
+                error.retry_after = parse_retry_after(retry_after)
+                raise error
+            return decode(raw, operation)
+        finally:
+            if not settled:
+                self.breaker.release(probe)
+
+    async def _exchange(self, method: str, path: str, body: Any, params: Params) -> tuple[int, bytes, str | None]:
+        headers = {"api-version": "v1", "Accept": "application/json"}
+        if self.config.auth_scheme is AuthScheme.API_SECRET_KEY:
+            headers["api-secret-key"] = self._api_key.reveal()
+        else:
+            headers["Authorization"] = f"ApiKey {self._api_key.reveal()}"
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = orjson.dumps(body)
+        async with self._client().request(
+            method, self._base_url + path, params=list(params), data=data, headers=headers
+        ) as response:
+            return response.status, await response.read(), response.headers.get("Retry-After")
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            limit = self.config.max_connections
+            connector = aiohttp.TCPConnector(
+                limit=limit, limit_per_host=limit, ttl_dns_cache=300, ssl=self.config.verify_tls
+            )
+            timeout = aiohttp.ClientTimeout(
+                total=self.config.timeout_seconds, sock_connect=min(self.config.timeout_seconds, 10.0)
+            )
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
+        return self._session
+
+
+def breaker_gauge(opened: bool) -> None:
+    """Mirror the breaker on ``wsbridge_ws_circuit_open`` and in the log."""
+    WS_CIRCUIT_OPEN.set(1 if opened else 0)
+    if opened:
+        log.warning("ws_circuit_opened")
+    else:
+        log.info("ws_circuit_closed")
+
+
+def retry_reason(error: WorkloadSecurityError) -> str:
+    """The ``reason`` label of ``wsbridge_ws_retries_total``."""
+    if error.status == 429:
+        return "rate_limited"
+    if error.status is not None:
+        return "server_error"
+    return "timeout" if isinstance(error, RequestTimeoutError) else "connection_error"
+
+
+def failure_label(failure: BaseException) -> str:
+    """``status_code`` label for a call that got no response."""
+    return "timeout" if isinstance(failure, TimeoutError) else "error"
+
+
+def no_response_error(failure: BaseException, operation: str, timeout: float) -> ServerError:
+    """The (retryable) error for a call that got no response."""
+    if isinstance(failure, TimeoutError):
+        return RequestTimeoutError(f"timed out after {timeout:g} s", operation=operation, retryable=True)
+    message = f"connection failed: {type(failure).__name__}: {failure}"
+    return ServerError(message, operation=operation, retryable=True)
+
+
+def api_message(raw: bytes, status: int) -> str:
+    """The ``message`` of a WS error body, else a short excerpt of the body."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        return str(data["message"])
+    text = raw[:200].decode("utf-8", "replace").strip()
+    return text or f"HTTP {status} without a message"
+
+
+def decode(raw: bytes, operation: str) -> Any:
+    """The JSON of a 2xx answer."""
+    if not raw.strip():
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ServerError("the API answered 2xx with a body that is not JSON", operation=operation) from None

@@ -1,0 +1,2 @@
+class StackError(Exception):
+    """A stack operation failed; ``str()`` is the message shown to the user."""

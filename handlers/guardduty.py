@@ -1,0 +1,141 @@
+"""GuardDuty findings about EC2 instances: scan the instance through Workload Security.
+
+The decision (:func:`decide`) works on a :class:`GuardDutyFinding`, which both the native
+``GuardDuty Finding`` event and the Security Hub (ASFF) copy of a finding are read into, so one
+finding gets the same verdict and the same de-duplication key whichever way it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from consumer.handler import Handler, HandlerContext, Targets, Triage
+from handlers.common import canonical_time, finding_key
+from handlers.fields import InvalidField, Node
+from handlers.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from consumer.actions import Action
+    from consumer.envelope import Event
+
+EC2_RESOURCE_TYPES = frozenset({"Instance", "Container"})
+
+
+class GuardDutyPolicy(Policy):
+    """The ``[guardduty]`` table."""
+
+    min_severity: float = Field(0.0, ge=0, le=10, description="Skip findings below this severity (0-10)")
+    include_samples: bool = Field(False, description="Act on generated sample findings")
+    include_archived: bool = Field(False, description="Act on findings archived by a user")
+    malware_scan_families: tuple[str, ...] = Field(
+        ("CryptoCurrency", "Backdoor", "Trojan"),
+        strict=False,
+        description="Threat purposes (the part of the finding type before ':') that add a malware scan",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GuardDutyFinding:
+    """The parts of a GuardDuty finding the decision needs, in GuardDuty's own vocabulary."""
+
+    finding_id: str
+    account: str
+    region: str
+    finding_type: str
+    resource_type: str
+    instance_ids: tuple[str, ...]
+    severity: float | None
+    sample: bool
+    archived: bool
+    updated_at: str
+
+    @property
+    def key(self) -> str:
+        """``guardduty:<account>:<region>:<finding id>:<updatedAt>``."""
+        updated = canonical_time(self.updated_at)
+        return finding_key("guardduty", self.account, self.region, self.finding_id, updated)
+
+    def targets(self) -> Targets:
+        """The explain targets of this finding."""
+        return Targets(
+            account=self.account or None,
+            region=self.region or None,
+            finding_id=self.finding_id,
+            severity=self.severity,
+            instance_ids=self.instance_ids,
+            resource_type=self.resource_type,
+        )
+
+
+def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool = False) -> Triage:
+    """Handle EC2 findings that pass the policy; ``explicit`` (a user's request) bypasses its filters."""
+    targets = finding.targets()
+    what = f"GuardDuty {finding.finding_type}"
+    if finding.resource_type not in EC2_RESOURCE_TYPES:
+        return Triage.skip(f"{what} is about a {finding.resource_type} resource, not an EC2 instance", targets)
+    if not finding.instance_ids:
+        if finding.resource_type == "Container":
+            return Triage.skip(f"{what} is about a container with no EC2 host instance", targets)
+        return Triage.reject(f"{what} on an Instance names no instance id", targets)
+    if not explicit:
+        if finding.archived and not policy.include_archived:
+            return Triage.skip(f"{what} is archived (include_archived = false)", targets)
+        if finding.sample and not policy.include_samples:
+            return Triage.skip(f"{what} is a sample finding (include_samples = false)", targets)
+        if finding.severity is not None and finding.severity < policy.min_severity:
+            return Triage.skip(
+                f"{what} severity {finding.severity:g} is below min_severity {policy.min_severity:g}", targets
+            )
+    severity = "unknown" if finding.severity is None else f"{finding.severity:g}"
+    on = ", ".join(finding.instance_ids)
+    return Triage.handle(f"{what} on {on} (severity {severity})", targets, finding.key)
+
+
+def read_event(event: Event) -> GuardDutyFinding:
+    """Read a native ``GuardDuty Finding`` event; raises :class:`InvalidField` on wrong types."""
+    detail = Node(event.detail, "detail")
+    resource = detail.child("resource")
+    resource_type = resource.child("resourceType").text(required=True) or ""
+    instance_id = None
+    if resource_type in EC2_RESOURCE_TYPES:
+        instance_id = resource.at("instanceDetails", "instanceId").text()
+    service = detail.child("service")
+    return GuardDutyFinding(
+        finding_id=detail.child("id").text() or event.id,
+        account=detail.child("accountId").text() or event.account,
+        region=detail.child("region").text() or event.region,
+        finding_type=detail.child("type").text(required=True) or "",
+        resource_type=resource_type,
+        instance_ids=(instance_id,) if instance_id else (),
+        severity=detail.child("severity").number(required=True),
+        sample=service.at("additionalInfo", "sample").flag(),
+        archived=service.child("archived").flag(),
+        updated_at=detail.child("updatedAt").text() or event.time,
+    )
+
+
+class GuardDutyHandler(Handler):
+    """``GuardDuty Finding`` events: scans for protected EC2 instances, a notice for the others."""
+
+    name = "guardduty"
+    detail_types = ("GuardDuty Finding",)
+
+    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
+        super().__init__(policy)
+        self.options = load_policy(GuardDutyPolicy, policy)
+
+    def triage(self, event: Event) -> Triage:
+        """Read the finding and apply :func:`decide`."""
+        try:
+            finding = read_event(event)
+        except InvalidField as error:
+            return Triage.reject(str(error))
+        return decide(finding, self.options)
+
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Actions for a handled finding."""
+        return []

@@ -1,0 +1,143 @@
+"""Inspector2 vulnerability findings on EC2 instances: shield the CVE with Intrusion Prevention rules.
+
+:func:`decide` works on an :class:`InspectorFinding`, read from the native ``Inspector2 Finding``
+event or from a Security Hub (ASFF) copy, so both paths reach the same verdict and key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from consumer.handler import Handler, HandlerContext, Targets, Triage
+from handlers.common import below_label, canonical_time, finding_key
+from handlers.fields import InvalidField, Node
+from handlers.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from consumer.actions import Action
+    from consumer.envelope import Event
+
+EC2_INSTANCE = "AWS_EC2_INSTANCE"
+SeverityLabel = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+
+class InspectorPolicy(Policy):
+    """The ``[inspector]`` table."""
+
+    assign_to: Literal["policy", "computer"] = Field(
+        "policy", description="Assign covering IPS rules to the computer's policy or to the computer"
+    )
+    network_reachability: Literal["skip", "recommendation-scan"] = Field(
+        "skip", description="What to do with NETWORK_REACHABILITY findings"
+    )
+    min_severity: SeverityLabel = Field("INFORMATIONAL", description="Skip findings below this label")
+
+
+@dataclass(frozen=True, slots=True)
+class InspectorFinding:
+    """The parts of an Inspector finding the decision needs, in Inspector2's vocabulary."""
+
+    finding_id: str
+    account: str
+    region: str
+    finding_type: str
+    status: str
+    severity: str | None
+    resource_type: str
+    instance_ids: tuple[str, ...]
+    cves: tuple[str, ...]
+    updated_at: str
+
+    @property
+    def key(self) -> str:
+        """``inspector:<finding ARN>:<updatedAt>:<status>``."""
+        return finding_key("inspector", self.finding_id, canonical_time(self.updated_at), self.status)
+
+    def targets(self) -> Targets:
+        """The explain targets of this finding."""
+        return Targets(
+            account=self.account or None,
+            region=self.region or None,
+            finding_id=self.finding_id,
+            severity=self.severity,
+            instance_ids=self.instance_ids,
+            cves=self.cves,
+            resource_type=self.resource_type,
+        )
+
+
+def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool = False) -> Triage:
+    """Handle active EC2 package findings (and reachability findings if the policy says so)."""
+    targets = finding.targets()
+    what = f"Inspector {finding.finding_type}"
+    if finding.resource_type != EC2_INSTANCE or not finding.instance_ids:
+        return Triage.skip(f"{what} is about a {finding.resource_type} resource, not an EC2 instance", targets)
+    if finding.status != "ACTIVE":
+        return Triage.skip(f"{what} is {finding.status}, not ACTIVE", targets)
+    if not explicit and below_label(finding.severity, policy.min_severity):
+        return Triage.skip(f"{what} severity {finding.severity} is below min_severity {policy.min_severity}", targets)
+    on = ", ".join(finding.instance_ids)
+    if finding.finding_type == "PACKAGE_VULNERABILITY":
+        if not finding.cves:
+            return Triage.reject(f"{what} names no vulnerability id", targets)
+        cves = ", ".join(finding.cves)
+        return Triage.handle(f"{what} {cves} on {on}: assign covering IPS rules", targets, finding.key)
+    if finding.finding_type == "NETWORK_REACHABILITY":
+        if policy.network_reachability == "skip":
+            return Triage.skip(f"{what} findings are skipped (network_reachability = skip)", targets)
+        return Triage.handle(f"{what} on {on}: recommendation scan", targets, finding.key)
+    return Triage.skip(f"{what} findings are not handled", targets)
+
+
+def read_event(event: Event) -> InspectorFinding:
+    """Read a native ``Inspector2 Finding`` event; raises :class:`InvalidField` on wrong types."""
+    detail = Node(event.detail, "detail")
+    resources = detail.child("resources").items()
+    if not resources:
+        raise InvalidField("detail.resources is missing or empty")
+    resource_type = resources[0].child("type").text(required=True) or ""
+    instance_ids = tuple(
+        resource.child("id").text(required=True) or ""
+        for resource in resources
+        if resource.child("type").text() == EC2_INSTANCE
+    )
+    cve = detail.at("packageVulnerabilityDetails", "vulnerabilityId").text()
+    return InspectorFinding(
+        finding_id=detail.child("findingArn").text(required=True) or "",
+        account=detail.child("awsAccountId").text() or event.account,
+        region=resources[0].child("region").text() or event.region,
+        finding_type=detail.child("type").text(required=True) or "",
+        status=detail.child("status").text(required=True) or "",
+        severity=detail.child("severity").text(),
+        resource_type=resource_type,
+        instance_ids=instance_ids,
+        cves=(cve,) if cve else (),
+        updated_at=detail.child("updatedAt").text() or event.time,
+    )
+
+
+class InspectorHandler(Handler):
+    """``Inspector2 Finding`` events: IPS rules that cover the CVE, for the affected computer."""
+
+    name = "inspector"
+    detail_types = ("Inspector2 Finding",)
+
+    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
+        super().__init__(policy)
+        self.options = load_policy(InspectorPolicy, policy)
+
+    def triage(self, event: Event) -> Triage:
+        """Read the finding and apply :func:`decide`."""
+        try:
+            finding = read_event(event)
+        except InvalidField as error:
+            return Triage.reject(str(error))
+        return decide(finding, self.options)
+
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Actions for a handled finding."""
+        return []

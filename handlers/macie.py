@@ -1,0 +1,129 @@
+"""Macie findings about S3 buckets: raise the protection of the instances that can reach the bucket.
+
+``Macie Finding`` (Amazon Macie) is handled; ``Macie Alert`` comes from Macie Classic, a retired
+service, and is skipped. :func:`decide` is shared with the Security Hub (ASFF) path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field
+
+from consumer.handler import Handler, HandlerContext, Targets, Triage
+from handlers.common import canonical_time, finding_key
+from handlers.fields import InvalidField, Node
+from handlers.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from consumer.actions import Action
+    from consumer.envelope import Event
+
+MACIE_ALERT = "Macie Alert"
+BUCKET = "AwsS3Bucket"
+HANDLED_KINDS = ("SensitiveData:", "Policy:")
+
+
+class MaciePolicy(Policy):
+    """The ``[macie]`` table."""
+
+    include_samples: bool = Field(False, description="Act on generated sample findings")
+    include_archived: bool = Field(False, description="Act on archived (suppressed) findings")
+
+
+@dataclass(frozen=True, slots=True)
+class MacieFinding:
+    """The parts of a Macie finding the decision needs."""
+
+    finding_id: str
+    account: str
+    region: str
+    finding_type: str
+    severity: str | None
+    bucket: str | None
+    sample: bool
+    archived: bool
+    updated_at: str
+
+    @property
+    def key(self) -> str:
+        """``macie:<account>:<region>:<finding id>:<updatedAt>``."""
+        updated = canonical_time(self.updated_at)
+        return finding_key("macie", self.account, self.region, self.finding_id, updated)
+
+    def targets(self) -> Targets:
+        """The explain targets of this finding."""
+        return Targets(
+            account=self.account or None,
+            region=self.region or None,
+            finding_id=self.finding_id,
+            severity=self.severity,
+            bucket=self.bucket,
+            resource_type=BUCKET,
+        )
+
+
+def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False) -> Triage:
+    """Handle sensitive-data and policy findings that name a bucket and pass the policy."""
+    targets = finding.targets()
+    what = f"Macie {finding.finding_type}"
+    if finding.finding_type and not finding.finding_type.startswith(HANDLED_KINDS):
+        return Triage.skip(f"{what} findings are not handled", targets)
+    if finding.bucket is None:
+        return Triage.skip(f"{what} names no S3 bucket", targets)
+    if not explicit:
+        if finding.archived and not policy.include_archived:
+            return Triage.skip(f"{what} is archived (include_archived = false)", targets)
+        if finding.sample and not policy.include_samples:
+            return Triage.skip(f"{what} is a sample finding (include_samples = false)", targets)
+    return Triage.handle(f"{what} on bucket {finding.bucket}", targets, finding.key)
+
+
+def read_event(event: Event) -> MacieFinding:
+    """Read a native ``Macie Finding`` event; raises :class:`InvalidField` on wrong types."""
+    detail = Node(event.detail, "detail")
+    severity = detail.at("severity", "description").text()
+    return MacieFinding(
+        finding_id=detail.child("id").text(required=True) or "",
+        account=detail.child("accountId").text() or event.account,
+        region=detail.child("region").text() or event.region,
+        finding_type=detail.child("type").text(required=True) or "",
+        severity=severity.upper() if severity else None,
+        bucket=detail.at("resourcesAffected", "s3Bucket", "name").text() or None,
+        sample=detail.child("sample").flag(),
+        archived=detail.child("archived").flag(),
+        updated_at=detail.child("updatedAt").text() or event.time,
+    )
+
+
+class MacieHandler(Handler):
+    """``Macie Finding`` events (and the retired ``Macie Alert``, which is skipped)."""
+
+    name = "macie"
+    detail_types = ("Macie Finding", MACIE_ALERT)
+
+    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
+        super().__init__(policy)
+        self.options = load_policy(MaciePolicy, policy)
+
+    def triage(self, event: Event) -> Triage:
+        """Skip Macie Classic alerts; read and decide Macie findings."""
+        if event.detail_type == MACIE_ALERT:
+            alert = event.detail.get("alert-arn")
+            targets = Targets(
+                account=event.account or None,
+                region=event.region or None,
+                finding_id=alert if isinstance(alert, str) else None,
+            )
+            return Triage.skip("Macie Classic alert: Macie Classic is retired and its alerts name no bucket", targets)
+        try:
+            finding = read_event(event)
+        except InvalidField as error:
+            return Triage.reject(str(error))
+        return decide(finding, self.options)
+
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Actions for a handled finding."""
+        return []
