@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STACK := $(BIN)/python -m devstack
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml tests/plugins/probe/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test venv lock lint typecheck unit integration stack-up stack-down bench test-reliability clean
+.PHONY: run test venv lock lint typecheck unit stack-up stack-down docs clean
 
 venv: $(STAMP)
 
@@ -46,3 +46,6 @@ test: venv lint typecheck
 
 clean:
 	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache
+
+docs: venv
+	$(BIN)/python tests/support/settings_table.py

@@ -16,6 +16,7 @@ from consumer.aws import AwsClients
 from consumer.dedupe import MemoryDedupeStore
 from consumer.dispatch import Registry
 from consumer.executor import Executor
+from consumer.notify import ChannelNotifier
 from consumer.pipeline import Pipeline
 from consumer.services import Services
 from consumer.settings import Settings
@@ -84,7 +85,10 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
         ws = workload_security_client(settings, await resolve_api_key(settings, aws))
         if ws is not None:
             stack.push_async_callback(ws.close)
-        services = Services(ws=ws, aws=aws)
+        notifier = ChannelNotifier.from_settings(settings, aws)
+        if notifier is not None:
+            stack.push_async_callback(notifier.close)
+        services = Services(ws=ws, aws=aws, notify=notifier)
         store = MemoryDedupeStore()
         executor = Executor(
             services,

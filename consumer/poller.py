@@ -134,6 +134,7 @@ class Poller:
             failures = 0
             now = time.monotonic()
             self.last_receive_ok = now
+            metrics.LAST_POLL.set_to_current_time()
             self._loop_alive_at[index] = now
             await self._give_back(wanted - len(messages))
             for message in messages:

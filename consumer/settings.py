@@ -95,9 +95,9 @@ class Settings(BaseSettings):
     unknown_detail_type: UnknownDetailTypePolicy = Field(
         UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
     )
-    handlers: str = Field(
-        "", description="Comma-separated handler names to enable (empty: every installed handler)"
-    )
+    handlers: str = Field("", description="Comma-separated handler names to enable (empty: every installed handler)")
+    notify_sns_topic_arn: str | None = Field(None, description="SNS topic for notifications to people")
+    notify_webhook_url: str | None = Field(None, description="URL that receives notifications as JSON POSTs")
     dry_run: bool = Field(False, description="Plan and log actions without executing them")
     metrics_port: int = Field(9102, ge=0, le=65535, description="Port of /metrics, /healthz, /readyz")
     metrics_host: str = Field("0.0.0.0", description="Address the metrics server binds")

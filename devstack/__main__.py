@@ -46,7 +46,7 @@ def cmd_test(settings: StackSettings, args: argparse.Namespace) -> int:
 
     The checkout is put on ``PYTHONPATH`` so that tests can import ``devstack``.
     """
-    command = [word for word in args.command if word != "--"] if args.command[:1] == ["--"] else args.command
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise StackError("usage: python -m devstack test -- COMMAND [ARG ...]")
     started: list[str] = []
@@ -102,7 +102,10 @@ def cmd_send(settings: StackSettings, args: argparse.Namespace) -> int:
     for name, value in (env.load() if settings.env_file.is_file() else {}).items():
         os.environ.setdefault(name, value)
     if args.files:
-        events = [event for _, event in samples.envelopes(args.files)]
+        documents = [document for path in args.files for document in samples.read_events(path)]
+        events = [event for event in documents if isinstance(event, dict) and "detail-type" in event]
+        if len(events) < len(documents):
+            stack.say(f"skipped {len(documents) - len(events)} objects that are not EventBridge envelopes")
     else:
         events = samples.demo_events(json.loads(os.environ.get("WSBRIDGE_DEMO_INSTANCES", "{}")))
     ids = samples.put_events(session().client("events"), events)

@@ -114,8 +114,8 @@ def ensure_demo_instances(ec2: Any) -> dict[str, str]:
     for page in pages:
         for reservation in page["Reservations"]:
             for instance in reservation["Instances"]:
-                tags = {tag["Key"]: tag["Value"] for tag in instance.get("Tags", [])}
-                found.setdefault(tags["Name"], instance["InstanceId"])
+                names = [tag["Value"] for tag in instance.get("Tags", []) if tag["Key"] == "Name"]
+                found.setdefault(names[0], instance["InstanceId"])
     missing = [name for name in DEMO_INSTANCE_NAMES if name not in found]
     if missing:
         image_id = _any_image(ec2)

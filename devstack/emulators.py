@@ -82,7 +82,7 @@ EMULATORS: tuple[Emulator, ...] = (
     Emulator(
         "localstack",
         "/_localstack/health",
-        90.0,
+        60.0,
         lambda s: s.localstack_url,
         _localstack_command,
         _localstack_env,

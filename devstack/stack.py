@@ -81,6 +81,11 @@ def _up_host(settings: StackSettings, started: list[str]) -> None:
             say(f"{emulator.name:<10} already running ({owner}) at {emulator.url(settings)}")
             continue
         if managed is None:
+            if processes.port_in_use(emulator.url(settings)):
+                raise StackError(
+                    f"{emulator.url(settings)} is taken by a program that is not {emulator.name}; stop it "
+                    f"or choose another port (WSBRIDGE_STACK_{emulator.name.upper()}_PORT)"
+                )
             command = emulator.command(settings)
             environment = {**emulators.base_environment(), **emulator.environment(settings)}
             managed = processes.start(settings.state_dir, emulator.name, command, environment, settings.root)

@@ -38,14 +38,15 @@ class VenvSpec:
 @functools.cache
 def find_python313() -> str:
     """Return a Python 3.13 interpreter: ``python3.13`` on PATH, else one installed by pyenv."""
-    candidates = [shutil.which("python3.13")]
+    on_path = shutil.which("python3.13")
+    candidates = [on_path] if on_path else []
     pyenv = shutil.which("pyenv")
     if pyenv:
         root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
         found = Path(root).glob("versions/3.13*/bin/python")
         candidates += sorted((str(path) for path in found), key=_version_key, reverse=True)
     for candidate in candidates:
-        if candidate and _is_python313(candidate):
+        if _is_python313(candidate):
             return candidate
     raise StackError(
         "LocalStack and moto run on Python 3.13, and none was found: install python3.13 on PATH "
@@ -87,7 +88,8 @@ def ensure_venv(spec: VenvSpec, cache_dir: Path, log_file: Path) -> Path:
     with _locked(cache_dir / f"{target.name}.lock"):
         if _complete(target):
             return target
-        shutil.rmtree(target, ignore_errors=True)
+        for stale in [target, *cache_dir.glob(f".{target.name}-*")]:
+            shutil.rmtree(stale, ignore_errors=True)
         print(f"devstack: installing {spec.name} into {target} (once; about a minute)", flush=True)
         started = time.monotonic()
         building = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache_dir))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from handlers.common import SEVERITY_LABELS, bucket_from, finding_id_from, instance_id_from
+from handlers.common import SEVERITY_LABELS, arn_field, bucket_from, finding_id_from, instance_id_from
 from handlers.fields import Node
 from handlers.guardduty import GuardDutyFinding
 from handlers.inspector import InspectorFinding
@@ -93,7 +93,7 @@ def read_inspector(finding: Node, event: Event) -> InspectorFinding:
     return InspectorFinding(
         finding_id=finding.child("Id").text(required=True) or "",
         account=finding.child("AwsAccountId").text(required=True) or "",
-        region=_region(finding, found, event),
+        region=_region(finding, found, event, _arn_region(finding)),
         finding_type=finding_type,
         status=_inspector_status(finding),
         severity=_label(finding),
@@ -128,6 +128,11 @@ def read_macie(finding: Node, event: Event) -> MacieFinding:
 def _region(finding: Node, found: list[tuple[str, str, str | None]], event: Event, hint: str | None = None) -> str:
     resource_region = next((region for _, _, region in found if region), None)
     return finding.child("Region").text() or hint or resource_region or event.region
+
+
+def _arn_region(finding: Node) -> str | None:
+    finding_id = finding.child("Id").text() or ""
+    return arn_field(finding_id, 3) if finding_id.startswith("arn:") else None
 
 
 def _instance_ids(found: list[tuple[str, str, str | None]]) -> tuple[str, ...]:
@@ -170,14 +175,17 @@ def _label(finding: Node) -> str | None:
     if normalized is None:
         return None
     bands = (0, 1, 40, 70, 90)
-    return next(name for name, floor in zip(SEVERITY_LABELS[::-1], bands[::-1], strict=True) if normalized >= floor)
+    above = (name for name, floor in zip(SEVERITY_LABELS[::-1], bands[::-1], strict=True) if normalized >= floor)
+    return next(above, SEVERITY_LABELS[0])
 
 
 def _numeric_severity(finding: Node) -> float | None:
     product = finding.at("Severity", "Product").number()
     if product is not None:
         return product
-    original = finding.at("FindingProviderFields", "Severity", "Original").text()
+    original = (
+        finding.at("Severity", "Original").text() or finding.at("FindingProviderFields", "Severity", "Original").text()
+    )
     try:
         return float(original) if original else None
     except ValueError:

@@ -65,6 +65,11 @@ def _resource(node: Node, type_node: Node, id_node: Node, event: Event) -> Confi
     )
 
 
+def _first(preferred: Node, fallback: Node, key: str) -> Node:
+    node = preferred.child(key)
+    return node if node.present else fallback.child(key)
+
+
 def _item(holder: Node, event: Event) -> tuple[Node, ConfigResource]:
     kind = holder.child("messageType").text(required=True) or ""
     if kind not in ITEM_KEYS:
@@ -78,7 +83,9 @@ def triage_compliance(event: Event) -> Triage:
     detail = Node(event.detail, "detail")
     result = detail.child("newEvaluationResult")
     qualifier = result.at("evaluationResultIdentifier", "evaluationResultQualifier")
-    type_node = detail.child("resourceType") if detail.child("resourceType").present else qualifier.child("resourceType")
+    type_node = (
+        detail.child("resourceType") if detail.child("resourceType").present else qualifier.child("resourceType")
+    )
     id_node = detail.child("resourceId") if detail.child("resourceId").present else qualifier.child("resourceId")
     resource = _resource(detail, type_node, id_node, event)
     name = detail.child("configRuleName").text() or qualifier.child("configRuleName").text() or "?"

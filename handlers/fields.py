@@ -69,7 +69,8 @@ class Node:
     def text(self, *, required: bool = False) -> str | None:
         """This value as a string; ``required`` also refuses absent and blank strings."""
         if self.value is None:
-            return self._absent(required)
+            self._require(required)
+            return None
         if not isinstance(self.value, str):
             raise self._wrong("a string")
         if required and not self.value.strip():
@@ -79,7 +80,8 @@ class Node:
     def number(self, *, required: bool = False) -> float | None:
         """This value as a number (booleans are not numbers)."""
         if self.value is None:
-            return self._absent(required)
+            self._require(required)
+            return None
         if isinstance(self.value, bool) or not isinstance(self.value, int | float):
             raise self._wrong("a number")
         return float(self.value)
@@ -104,10 +106,9 @@ class Node:
             raise self._wrong("an object")
         return self.value
 
-    def _absent(self, required: bool) -> None:
+    def _require(self, required: bool) -> None:
         if required:
             raise InvalidField(f"{self.path} is missing")
-        return None
 
     def _wrong(self, expected: str) -> InvalidField:
         return InvalidField(f"{self.path} is a JSON {json_type(self.value)}, not {expected}")

@@ -76,7 +76,7 @@ def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool
     targets = finding.targets()
     what = f"GuardDuty {finding.finding_type}"
     if finding.resource_type not in EC2_RESOURCE_TYPES:
-        return Triage.skip(f"{what} is about a {finding.resource_type} resource, not an EC2 instance", targets)
+        return Triage.skip(f"{what} is on a resource of type {finding.resource_type}, not an EC2 instance", targets)
     if not finding.instance_ids:
         if finding.resource_type == "Container":
             return Triage.skip(f"{what} is about a container with no EC2 host instance", targets)

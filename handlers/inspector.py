@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import below_label, canonical_time, finding_key
+from handlers.common import arn_field, below_label, canonical_time, finding_key
 from handlers.fields import InvalidField, Node
 from handlers.policy import Policy, load_policy
 
@@ -75,7 +75,7 @@ def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool
     targets = finding.targets()
     what = f"Inspector {finding.finding_type}"
     if finding.resource_type != EC2_INSTANCE or not finding.instance_ids:
-        return Triage.skip(f"{what} is about a {finding.resource_type} resource, not an EC2 instance", targets)
+        return Triage.skip(f"{what} is on a resource of type {finding.resource_type}, not an EC2 instance", targets)
     if finding.status != "ACTIVE":
         return Triage.skip(f"{what} is {finding.status}, not ACTIVE", targets)
     if not explicit and below_label(finding.severity, policy.min_severity):
@@ -106,10 +106,11 @@ def read_event(event: Event) -> InspectorFinding:
         if resource.child("type").text() == EC2_INSTANCE
     )
     cve = detail.at("packageVulnerabilityDetails", "vulnerabilityId").text()
+    finding_arn = detail.child("findingArn").text(required=True) or ""
     return InspectorFinding(
-        finding_id=detail.child("findingArn").text(required=True) or "",
+        finding_id=finding_arn,
         account=detail.child("awsAccountId").text() or event.account,
-        region=resources[0].child("region").text() or event.region,
+        region=arn_field(finding_arn, 3) or event.region,
         finding_type=detail.child("type").text(required=True) or "",
         status=detail.child("status").text(required=True) or "",
         severity=detail.child("severity").text(),

@@ -1,8 +1,8 @@
 """A small async TTL cache with single-flight loading.
 
 Concurrent misses on one key share one load, so a burst of findings about the same instance
-costs one API read. A failed load is not cached, nor is a load that overlapped an invalidation. ``ttl_seconds <= 0`` keeps single-flight but
-stores nothing.
+costs one API read. A failed load is not cached, nor is a load that overlapped an invalidation.
+``ttl_seconds <= 0`` keeps single-flight but stores nothing.
 """
 
 from __future__ import annotations

@@ -104,7 +104,9 @@ async def ips_assignments(transport: Transport, owner: Owner, owner_id: int) -> 
     return IpsAssignments.model_validate(answer or {})
 
 
-async def add_ips_rules(transport: Transport, owner: Owner, owner_id: int, rule_ids: Sequence[int]) -> IpsAssignments | None:
+async def add_ips_rules(
+    transport: Transport, owner: Owner, owner_id: int, rule_ids: Sequence[int]
+) -> IpsAssignments | None:
     """Add rules with ``POST .../assignments`` (the server adds; nothing is read-modified-written).
 
     Raises :class:`InvalidRequestError` if a requested rule is not assigned afterwards.

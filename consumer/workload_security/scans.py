@@ -39,7 +39,11 @@ def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
         "name": name,
         "type": task_type,
         "runNow": True,
-        "scheduleDetails": {"recurrenceType": "none", "recurrenceCount": 1, "onceOnlyScheduleParameters": {"startTime": 0}},
+        "scheduleDetails": {
+            "recurrenceType": "none",
+            "recurrenceCount": 1,
+            "onceOnlyScheduleParameters": {"startTime": 0},
+        },
         parameters_key: {"computerFilter": {"type": "computer", "computerID": computer_id}, **extra},
     }
 

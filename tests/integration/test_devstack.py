@@ -207,7 +207,7 @@ def test_the_demo_samples_point_at_the_demo_instances_and_all_reach_the_queue(
         assert bootstrapped.instances[name] in text
     events = aws.client("events")
     for batch in samples.batches([{**samples.entry(event), "EventBusName": isolated_bus.name} for event in demo]):
-        assert events.put_events(Entries=batch)["FailedEntryCount"] == 0
+        assert events.put_events(Entries=batch)["FailedEntryCount"] == 0  # type: ignore[arg-type]
     bodies = receive_all(aws.client("sqs"), isolated_bus.queue_url, expected=len(demo), timeout=10)
     assert len(bodies) == len(demo)
     pointed = [body for body in bodies if bootstrapped.instances["demo-web-1"] in json.dumps(body)]

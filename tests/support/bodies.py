@@ -56,7 +56,7 @@ def malformed_bodies() -> dict[str, tuple[str, str]]:
             "not JSON",
         ),
         "non-ascii unsupported": (
-            _envelope(**{"detail-type": "Überwachung – ¿qué? 漢字 🚨", "detail": {"note": "naïve façade"}}),
+            _envelope(**{"detail-type": "Überwachung \u2013 ¿qué? 漢字 🚨", "detail": {"note": "naïve façade"}}),
             "no handler for detail-type",
         ),
         "non-json at the size limit": ("x" * QUEUE_MAX_BYTES, "not JSON"),

@@ -2,9 +2,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support.bodies import malformed_bodies
 
 from consumer.envelope import CONFIG_RULE_INVOCATION, SNS_NOTIFICATION, MalformedMessage, parse_body
-from support.bodies import malformed_bodies
 
 EVENTS = Path(__file__).parents[1] / "fixtures" / "events"
 

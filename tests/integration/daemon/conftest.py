@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from support.daemon import Daemon, QueueUnderTest, make_queue, start_daemon
 
 

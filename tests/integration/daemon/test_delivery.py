@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
-
 from support.bodies import QUEUE_MAX_BYTES, malformed_bodies
 from support.daemon import Daemon, QueueUnderTest, probe_event, wait_for
 

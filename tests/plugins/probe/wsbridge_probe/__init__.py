@@ -3,7 +3,8 @@
 Each attempt appends a ``start`` line to ``$WSBRIDGE_PROBE_DIR/<event id>.log``; the planned
 :class:`ProbeDone` action appends ``done``. ``detail.fail_times`` makes the first attempts fail
 transiently, ``detail.sleep_seconds`` keeps the handler busy (only on the first
-``detail.sleep_attempts`` attempts when that is set), ``detail.reject`` rejects the event.
+``detail.sleep_attempts`` attempts when that is set), ``detail.reject`` rejects the event, and
+``detail.noop`` makes an empty plan without recording anything (for throughput measurements).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class ProbeHandler(Handler):
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
         """Record the attempt, fail or sleep as asked, then plan the ``done`` record."""
+        if event.detail.get("noop"):
+            return []
         attempt = _record(event.id, "start")
         if attempt <= int(event.detail.get("fail_times", 0)):
             raise TransientError(f"probe failing on purpose (attempt {attempt})")

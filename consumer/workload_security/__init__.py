@@ -1,0 +1,48 @@
+"""Async client for the Trend Micro Workload Security / Deep Security API v1, and the protection verdict."""
+
+from consumer.workload_security.client import WorkloadSecurityClient
+from consumer.workload_security.errors import (
+    AuthError,
+    CircuitOpenError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ScanTimeoutError,
+    ServerError,
+    WorkloadSecurityError,
+)
+from consumer.workload_security.models import (
+    ApplicationType,
+    Computer,
+    IpsAssignments,
+    IpsRule,
+    Policy,
+    ScheduledTask,
+)
+from consumer.workload_security.options import ClientOptions, RecommendationMode
+from consumer.workload_security.verdict import ModuleVerdict, ProtectionVerdict, protection_verdict
+
+__all__ = [
+    "ApplicationType",
+    "AuthError",
+    "CircuitOpenError",
+    "ClientOptions",
+    "Computer",
+    "InvalidRequestError",
+    "IpsAssignments",
+    "IpsRule",
+    "ModuleVerdict",
+    "NotFoundError",
+    "Policy",
+    "ProtectionVerdict",
+    "RateLimitedError",
+    "RecommendationMode",
+    "RequestTimeoutError",
+    "ScanTimeoutError",
+    "ScheduledTask",
+    "ServerError",
+    "WorkloadSecurityClient",
+    "WorkloadSecurityError",
+    "protection_verdict",
+]

@@ -1,0 +1,142 @@
+"""Security Hub events: unwrap the ASFF findings and decide them with the native handlers' code.
+
+GuardDuty, Inspector and Macie findings are read into the native models (:mod:`handlers.asff`)
+and decided by :func:`handlers.guardduty.decide` and friends, so a finding that arrives both
+natively and through Security Hub gets one verdict and one finding key. A ``Custom Action`` event
+is a user's explicit request: it bypasses the sample, archived and severity filters and is not
+de-duplicated against earlier copies of the finding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field
+
+from consumer.handler import Decision, Handler, HandlerContext, Targets, Triage
+from handlers.asff import product_of, read_guardduty, read_inspector, read_macie
+from handlers.fields import InvalidField, Node, json_type
+from handlers.guardduty import GuardDutyPolicy
+from handlers.guardduty import decide as decide_guardduty
+from handlers.inspector import InspectorPolicy
+from handlers.inspector import decide as decide_inspector
+from handlers.macie import MaciePolicy
+from handlers.macie import decide as decide_macie
+from handlers.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from consumer.actions import Action
+    from consumer.envelope import Event
+
+IMPORTED = "Security Hub Findings - Imported"
+CUSTOM_ACTION = "Security Hub Findings - Custom Action"
+Product = Literal["guardduty", "inspector", "macie"]
+
+
+class SecurityHubPolicy(Policy):
+    """The ``[securityhub]`` table; the sub-tables mirror the native handlers' policies."""
+
+    products: tuple[Product, ...] = Field(
+        ("guardduty", "inspector", "macie"), strict=False, description="Products whose ASFF findings are acted on"
+    )
+    guardduty: GuardDutyPolicy = Field(default_factory=GuardDutyPolicy)
+    inspector: InspectorPolicy = Field(default_factory=InspectorPolicy)
+    macie: MaciePolicy = Field(default_factory=MaciePolicy)
+
+
+class SecurityHubHandler(Handler):
+    """``Security Hub Findings - Imported`` and ``- Custom Action`` (ASFF)."""
+
+    name = "securityhub"
+    detail_types = (IMPORTED, CUSTOM_ACTION)
+
+    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
+        super().__init__(policy)
+        self.options = load_policy(SecurityHubPolicy, policy)
+
+    def triage(self, event: Event) -> Triage:
+        """Decide every finding in ``detail.findings`` and combine the verdicts."""
+        findings = Node(event.detail, "detail").child("findings")
+        if not isinstance(findings.value, list):
+            return Triage.reject(f"detail.findings is a JSON {json_type(findings.value)}, not an array")
+        if not findings.value:
+            return Triage.reject("detail.findings is empty")
+        explicit = event.detail_type == CUSTOM_ACTION
+        verdicts = [self._decide(finding, event, explicit) for finding in findings.items()]
+        verdict = combine(verdicts)
+        return dataclasses.replace(verdict, finding_key=None) if explicit else verdict
+
+    def _decide(self, finding: Node, event: Event, explicit: bool) -> Triage:
+        try:
+            if not isinstance(finding.value, dict):
+                raise InvalidField(f"{finding.path} is a JSON {json_type(finding.value)}, not an object")
+            product = product_of(finding)
+            summary = summary_targets(finding.value, event)
+            if product == "aws/securityhub":
+                return Triage.skip("Security Hub control finding, not a threat or vulnerability finding", summary)
+            name = product.removeprefix("aws/")
+            if not product.startswith("aws/") or name not in ("guardduty", "inspector", "macie"):
+                return Triage.skip(f"Security Hub finding from product {product} is not handled", summary)
+            if name not in self.options.products:
+                return Triage.skip(f"{name} findings via Security Hub are off (products setting)", summary)
+            if name == "guardduty":
+                return decide_guardduty(read_guardduty(finding, event), self.options.guardduty, explicit=explicit)
+            if name == "inspector":
+                return decide_inspector(read_inspector(finding, event), self.options.inspector, explicit=explicit)
+            return decide_macie(read_macie(finding, event), self.options.macie, explicit=explicit)
+        except InvalidField as error:
+            return Triage.reject(str(error))
+
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+        """Actions for a handled finding."""
+        return []
+
+
+def summary_targets(finding: dict[str, Any], event: Event) -> Targets:
+    """What a finding we do not act on is about, read without validation."""
+    severity = finding.get("Severity")
+    resource_list = finding.get("Resources")
+    first = resource_list[0] if isinstance(resource_list, list) and resource_list else None
+    return Targets(
+        account=_text(finding.get("AwsAccountId")) or event.account or None,
+        region=_text(finding.get("Region")) or event.region or None,
+        finding_id=_text(finding.get("Id")),
+        severity=_text(severity.get("Label")) if isinstance(severity, dict) else None,
+        resource_type=_text(first.get("Type")) if isinstance(first, dict) else None,
+    )
+
+
+def combine(verdicts: list[Triage]) -> Triage:
+    """One verdict for an event with several findings: handle if any finding is handled."""
+    if len(verdicts) == 1:
+        return verdicts[0]
+    total = len(verdicts)
+    handled = [verdict for verdict in verdicts if verdict.decision is Decision.HANDLE]
+    if handled:
+        keys = [verdict.finding_key for verdict in handled]
+        key = "+".join(sorted(k for k in keys if k)) if all(keys) else None
+        reason = f"{len(handled)} of {total} findings to act on; first: {handled[0].reason}"
+        return Triage.handle(reason, merge_targets([verdict.targets for verdict in handled]), key)
+    rejected = [verdict for verdict in verdicts if verdict.decision is Decision.REJECT]
+    if rejected:
+        return Triage.reject(f"{len(rejected)} of {total} findings are malformed; first: {rejected[0].reason}")
+    return Triage.skip(f"none of {total} findings to act on; first: {verdicts[0].reason}")
+
+
+def merge_targets(many: list[Targets]) -> Targets:
+    """Targets of several findings: the union of instances and CVEs, the first account and bucket."""
+    first = many[0]
+    return Targets(
+        account=first.account,
+        region=first.region,
+        instance_ids=tuple(dict.fromkeys(i for targets in many for i in targets.instance_ids)),
+        bucket=next((targets.bucket for targets in many if targets.bucket), None),
+        cves=tuple(dict.fromkeys(cve for targets in many for cve in targets.cves)),
+        resource_type=first.resource_type if all(t.resource_type == first.resource_type for t in many) else None,
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,153 @@
+"""Scheduled tasks: stored as given; ``runNow`` runs the task's effect on its computers.
+
+- recommendation scan: the computer's recommendation status becomes ``valid`` with a new
+  ``lastRecommendationScanDate``, its found rules are what its seed recommends, and when the effective
+  ``intrusionPreventionSettingAutoApplyRecommendationsEnabled`` is ``Yes`` they get assigned to it;
+- integrity scan: ``integrityMonitoring.lastIntegrityScan`` (module on);
+- malware scan: ``antiMalware.lastManualScan`` (module on).
+Scans only reach computers whose agent is activated and online. ``scan_delay_ms`` defers the effect;
+``task_auto_delete`` removes run-once tasks after they ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.faults import Faults
+from sandbox.http import bad_request, not_found
+from sandbox.state import AUTO_APPLY, ScanState, World
+
+SCAN_PARAMETERS = {
+    "scan-for-recommendations": "scanForRecommendationsTaskParameters",
+    "scan-for-integrity-changes": "scanForIntegrityChangesTaskParameters",
+    "scan-for-malware": "scanForMalwareTaskParameters",
+}
+OTHER_TYPES = frozenset(
+    {
+        "scan-for-open-ports",
+        "check-for-security-updates",
+        "check-for-software-updates",
+        "send-policy",
+        "synchronize-cloud-account",
+        "synchronize-directory",
+        "synchronize-vcenter",
+        "discover-computers",
+        "generate-report",
+        "run-script",
+        "send-alert-summary",
+        "update-suspicious-objects-list",
+    }
+)
+
+
+class TaskRunner:
+    """Creates, changes, deletes and runs scheduled tasks of one world."""
+
+    def __init__(self, world: World, faults: Callable[[], Faults]) -> None:
+        self.world = world
+        self._faults = faults
+
+    def create(self, body: Any) -> dict[str, Any]:
+        """``POST /scheduledtasks``."""
+        if not isinstance(body, dict):
+            raise bad_request("The scheduled task must be a JSON object.")
+        name, task_type = body.get("name"), body.get("type")
+        if not isinstance(name, str) or not name.strip():
+            raise bad_request("The scheduled task needs a name.")
+        if any(task["name"] == name for task in self.world.tasks.values()):
+            raise bad_request("A scheduled task with this name already exists.")
+        if task_type not in SCAN_PARAMETERS and task_type not in OTHER_TYPES:
+            raise bad_request(f"Invalid scheduled task type: {task_type}")
+        if task_type in SCAN_PARAMETERS:
+            self._targets({**body, "ID": 0})
+        task = {key: value for key, value in body.items() if key != "runNow"}
+        task["ID"] = self.world.next_task_id
+        self.world.next_task_id += 1
+        task.setdefault("enabled", True)
+        task.setdefault("scheduleDetails", {"recurrenceType": "none"})
+        task["scheduleDetails"].setdefault("timeZone", "UTC")
+        task["nextRunTime"] = 0
+        self.world.tasks[task["ID"]] = task
+        if body.get("runNow"):
+            self.run(task)
+        return task
+
+    def task(self, task_id: int) -> dict[str, Any]:
+        """The stored task, or 404."""
+        if task_id not in self.world.tasks:
+            raise not_found("scheduled task")
+        return self.world.tasks[task_id]
+
+    def modify(self, task_id: int, body: Any) -> dict[str, Any]:
+        """``POST /scheduledtasks/{id}``: change fields; ``runNow: true`` runs it again."""
+        task = self.task(task_id)
+        if not isinstance(body, dict):
+            raise bad_request("The scheduled task must be a JSON object.")
+        task.update({key: value for key, value in body.items() if key not in ("runNow", "ID")})
+        if body.get("runNow"):
+            self.run(task)
+        return task
+
+    def delete(self, task_id: int) -> None:
+        """``DELETE /scheduledtasks/{id}``."""
+        self.task(task_id)
+        del self.world.tasks[task_id]
+
+    def run(self, task: dict[str, Any]) -> None:
+        """Run now, or after ``scan_delay_ms``."""
+        task["lastRunTime"] = self.world.now_ms()
+        computers = self._targets(task) if task.get("type") in SCAN_PARAMETERS else []
+        faults = self._faults()
+        if faults.scan_delay_ms > 0:
+            asyncio.get_running_loop().call_later(faults.scan_delay_ms / 1000, self._effect, task["type"], computers)
+        else:
+            self._effect(task["type"], computers)
+        if faults.task_auto_delete:
+            self.world.tasks.pop(task["ID"], None)
+
+    def _targets(self, task: dict[str, Any]) -> list[int]:
+        parameters = task.get(SCAN_PARAMETERS[task["type"]])
+        chosen = (parameters or {}).get("computerFilter") if isinstance(parameters, dict) else None
+        if not isinstance(chosen, dict):
+            raise bad_request(f"{SCAN_PARAMETERS[task['type']]}.computerFilter is required.")
+        kind, computers = chosen.get("type"), self.world.computers
+        if kind == "computer":
+            if chosen.get("computerID") not in computers:
+                raise bad_request("The computer does not exist.")
+            return [chosen["computerID"]]
+        if kind == "all-computers":
+            return sorted(computers)
+        if kind in ("computers-using-policy", "computers-using-policy-or-subpolicy"):
+            deep = kind.endswith("subpolicy")
+            return sorted(cid for cid, c in computers.items() if self._uses(c, chosen.get("policyID"), deep))
+        if kind in ("computers-in-group", "computers-in-group-or-subgroup"):
+            return sorted(cid for cid, c in computers.items() if c.get("groupID") == chosen.get("computerGroupID"))
+        raise bad_request(f"Invalid computerFilter type: {kind}")
+
+    def _uses(self, computer: dict[str, Any], policy_id: Any, deep: bool) -> bool:
+        chain = self.world.policy_chain(computer.get("policyID"))
+        return any(policy["ID"] == policy_id for policy in (chain if deep else chain[:1]))
+
+    def _effect(self, task_type: str, computer_ids: list[int]) -> None:
+        world = self.world
+        for computer_id in computer_ids:
+            computer = world.computers.get(computer_id)
+            if computer is None or not world.agent_online(computer):
+                continue
+            if task_type == "scan-for-recommendations":
+                scan = world.scans.setdefault(computer_id, ScanState())
+                scan.found, scan.status, scan.last_scan = set(scan.recommended), "valid", world.now_ms()
+                if world.computer_settings(computer_id).get(AUTO_APPLY, "").lower() == "yes":
+                    world.set_own_rules(computer, world.own_rules(computer) | world.with_dependencies(scan.found))
+            elif task_type == "scan-for-integrity-changes":
+                _stamp(computer, "integrityMonitoring", "lastIntegrityScan", world.now_ms())
+            elif task_type == "scan-for-malware":
+                _stamp(computer, "antiMalware", "lastManualScan", world.now_ms())
+
+
+def _stamp(computer: dict[str, Any], section: str, field: str, value: int) -> None:
+    module = computer.get(section)
+    if isinstance(module, dict) and module.get("state") not in (None, "off"):
+        module[field] = value

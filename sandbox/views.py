@@ -1,0 +1,98 @@
+"""How the API shows stored objects: ``expand`` on computers, inherited rules and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sandbox.state import ScanState, World
+
+MODULE_SECTIONS = (
+    "antiMalware",
+    "webReputation",
+    "activityMonitoring",
+    "firewall",
+    "intrusionPrevention",
+    "integrityMonitoring",
+    "logInspection",
+    "applicationControl",
+)
+EXPAND_GROUPS = {"allSecurityModules": MODULE_SECTIONS}
+
+
+def expanded_sections(values: Iterable[str]) -> set[str] | None:
+    """The sections named by ``expand`` values; ``None`` means all (no value, or ``all``)."""
+    wanted = set(values)
+    if not wanted or "all" in wanted:
+        return None
+    sections: set[str] = set()
+    for value in wanted - {"none"}:
+        sections.update(EXPAND_GROUPS.get(value, (value,)))
+    return sections
+
+
+def computer_view(world: World, computer_id: int, sections: set[str] | None, *, overrides: bool = False) -> dict[str, Any]:
+    """A computer as ``GET /computers/{id}?expand=...`` shows it.
+
+    Top-level scalars are always there; object-valued sections only when expanded.
+    """
+    computer = world.computer(computer_id)
+    view: dict[str, Any] = {}
+    for key, value in computer.items():
+        if isinstance(value, dict) and not _wanted(key, sections):
+            continue
+        view[key] = value
+    if "intrusionPrevention" in view:
+        rules = world.computer_rules(computer_id, overrides=overrides)
+        view["intrusionPrevention"] = {
+            **view["intrusionPrevention"],
+            "ruleIDs": sorted(rules),
+            "applicationTypeIDs": world.application_types_of(rules),
+        }
+    if _wanted("computerSettings", sections):
+        settings = world.computer_settings(computer_id, overrides=overrides)
+        view["computerSettings"] = {name: {"value": value} for name, value in sorted(settings.items())}
+    return view
+
+
+def policy_view(world: World, policy_id: int, *, overrides: bool = False) -> dict[str, Any]:
+    """A policy as ``GET /policies/{id}`` shows it (inherited rules and settings unless ``overrides``)."""
+    policy = dict(world.policy(policy_id))
+    rules = world.policy_rules(policy_id, overrides=overrides)
+    policy["intrusionPrevention"] = {
+        **(policy.get("intrusionPrevention") or {}),
+        "ruleIDs": sorted(rules),
+        "applicationTypeIDs": world.application_types_of(rules),
+    }
+    settings = world.policy_settings(policy_id, overrides=overrides)
+    policy["policySettings"] = {name: {"value": value} for name, value in sorted(settings.items())}
+    return policy
+
+
+def assignments_view(world: World, owner: str, owner_id: int, *, overrides: bool = False) -> dict[str, Any]:
+    """``IntrusionPreventionAssignments`` of a computer or policy."""
+    if owner == "computers":
+        assigned = world.computer_rules(owner_id, overrides=overrides)
+        scan: ScanState | None = world.scans.setdefault(owner_id, ScanState())
+    else:
+        world.policy(owner_id)
+        assigned = world.policy_rules(owner_id, overrides=overrides)
+        scan = None
+    view: dict[str, Any] = {
+        "assignedRuleIDs": sorted(assigned),
+        "assignedApplicationTypeIDs": world.application_types_of(assigned),
+        "recommendationScanStatus": scan.status if scan else "none",
+        "recommendedToAssignRuleIDs": sorted(scan.found - assigned) if scan else [],
+        "recommendedToUnassignRuleIDs": [],
+    }
+    if scan is not None and scan.last_scan is not None:
+        view["lastRecommendationScanDate"] = scan.last_scan
+    return view
+
+
+def _wanted(section: str, sections: set[str] | None) -> bool:
+    if sections is None:
+        return True
+    if section in sections:
+        return True
+    return section.endswith("VirtualMachineSummary") and "allVirtualMachineSummaries" in sections

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from handler_samples import event_from, sample_document, sample_event, triage, with_detail
+
+from consumer.handler import Decision
+
+CLASSIC = "inspector-classic-sns-finding-1.json"
+FINDING_ARN = (
+    "arn:aws:inspector:us-west-2:123456789012:target/0-nvgVhaxX/template/0-7sbz2Kz0/run/0-MsGdTJzs/finding/0-ebM2rWKE"
+)
+LOOKUPS_ON = {"inspector_classic": {"classic_lookups": True}}
+
+
+def classic_with(**message: Any) -> dict[str, Any]:
+    document = sample_document(CLASSIC)
+    document["Message"] = json.dumps({**json.loads(document["Message"]), **message})
+    return document
+
+
+def test_a_classic_finding_is_handled_only_with_lookups_on() -> None:
+    event = event_from(classic_with(finding=FINDING_ARN))
+
+    assert triage(event).decision is Decision.SKIP
+    verdict = triage(event, LOOKUPS_ON)
+    assert verdict.decision is Decision.HANDLE
+    assert verdict.targets.finding_id == FINDING_ARN
+    assert (verdict.targets.account, verdict.targets.region) == ("123456789012", "us-west-2")
+    assert verdict.finding_key == f"inspector-classic:{FINDING_ARN}:2019-04-09T00:00:01.401Z"
+
+
+def test_the_workshop_placeholder_is_not_a_finding_arn() -> None:
+    verdict = triage(sample_event(CLASSIC), LOOKUPS_ON)
+
+    assert verdict.decision is Decision.REJECT
+    assert "'INSERT ARN HERE' is not a finding ARN" in verdict.reason
+
+
+def test_other_inspector_classic_notifications_are_skipped() -> None:
+    verdict = triage(event_from(classic_with(event="ASSESSMENT_RUN_COMPLETED")), LOOKUPS_ON)
+
+    assert verdict.decision is Decision.SKIP
+    assert "only FINDING_REPORTED" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "message", ["plain text, not JSON", json.dumps({"AlarmName": "cpu"}), json.dumps({"event": 5})]
+)
+def test_other_sns_notifications_are_rejected_as_unsupported(message: str) -> None:
+    document = sample_document(CLASSIC)
+    document["Message"] = message
+
+    verdict = triage(event_from(document))
+
+    assert verdict.decision is Decision.REJECT
+
+
+def test_macie_policy_findings_are_handled_with_their_bucket() -> None:
+    def to_policy_finding(detail: dict[str, Any]) -> None:
+        detail.update(type="Policy:IAMUser/S3BucketPublic", category="POLICY")
+        detail.pop("classificationDetails")
+        detail["resourcesAffected"].pop("s3Object")
+
+    verdict = triage(with_detail(sample_event("macie2-sensitivedata-multiple-1.json"), to_policy_finding))
+
+    assert verdict.decision is Decision.HANDLE
+    assert verdict.targets.bucket == "DOC-EXAMPLE-BUCKET1"
+    assert verdict.finding_key == ("macie:555555555555:us-east-1:00000000000000000000000000000001:2021-10-25T23:25:04Z")
+
+
+@pytest.mark.parametrize(
+    ("field", "policy", "decision"),
+    [
+        ("sample", {}, Decision.SKIP),
+        ("sample", {"include_samples": True}, Decision.HANDLE),
+        ("archived", {}, Decision.SKIP),
+        ("archived", {"include_archived": True}, Decision.HANDLE),
+    ],
+)
+def test_macie_sample_and_archived_findings_follow_the_policy(
+    field: str, policy: dict[str, Any], decision: Decision
+) -> None:
+    event = with_detail(sample_event("macie2-sensitivedata-multiple-2.json"), lambda d: d.update({field: True}))
+
+    assert triage(event, {"macie": policy}).decision is decision
+
+
+def test_a_macie_finding_without_a_bucket_is_skipped() -> None:
+    event = with_detail(sample_event("macie2-sensitivedata-multiple-2.json"), lambda d: d.pop("resourcesAffected"))
+
+    verdict = triage(event)
+
+    assert verdict.decision is Decision.SKIP
+    assert "names no S3 bucket" in verdict.reason
+
+
+def test_one_schedule_firing_has_one_key_and_the_next_firing_another() -> None:
+    document = sample_document("scheduled-event-1.json")
+    first = triage(event_from(document))
+    again = triage(event_from({**document, "id": "another-delivery"}))
+    later = triage(event_from({**document, "time": "2015-10-08T16:58:06Z"}))
+
+    assert first.finding_key == again.finding_key != later.finding_key

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from handler_samples import handler_classes
+
+from handlers.guardduty import GuardDutyPolicy
+from handlers.policy import PolicyError, load_policy
+from handlers.securityhub import SecurityHubPolicy
+
+
+@pytest.mark.parametrize("name", sorted(handler_classes()))
+def test_every_handler_starts_with_an_empty_policy(name: str) -> None:
+    handler_classes()[name]({})
+
+
+@pytest.mark.parametrize(
+    ("name", "table", "message"),
+    [
+        ("guardduty", {"min_severty": 4}, "min_severty: unknown setting (known: min_severity, include_samples"),
+        ("guardduty", {"min_severity": 11}, "min_severity: Input should be less than or equal to 10"),
+        ("guardduty", {"include_samples": "yes"}, "include_samples: Input should be a valid boolean"),
+        ("guardduty", {"malware_scan_families": "Trojan"}, "malware_scan_families: Input should be a valid tuple"),
+        ("inspector", {"assign_to": "group"}, "assign_to: Input should be 'policy' or 'computer'"),
+        ("inspector", {"min_severity": "medium"}, "min_severity: Input should be 'INFORMATIONAL'"),
+        ("inspector", {"network_reachability": True}, "network_reachability: Input should be"),
+        ("inspector_classic", {"classic_lookups": 1}, "classic_lookups: Input should be a valid boolean"),
+        ("macie", {"include_samples": None}, "include_samples: Input should be a valid boolean"),
+        ("config_rules", {"anything": 1}, "anything: unknown setting (known: none)"),
+        ("scheduled", {"cron": "x"}, "cron: unknown setting (known: none)"),
+        ("securityhub", {"products": ["guardduty", "waf"]}, "products.1: Input should be 'guardduty'"),
+        ("securityhub", {"guardduty": {"min_severity": -1}}, "guardduty.min_severity: Input should be greater"),
+    ],
+)
+def test_invalid_policies_fail_at_start_with_one_line(name: str, table: dict[str, Any], message: str) -> None:
+    with pytest.raises(PolicyError) as error:
+        handler_classes()[name](table)
+
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_several_mistakes_are_reported_on_the_same_line() -> None:
+    with pytest.raises(PolicyError) as error:
+        load_policy(GuardDutyPolicy, {"min_severity": "high", "include_sample": True})
+
+    assert str(error.value).count(";") == 1
+
+
+def test_a_policy_that_is_not_a_table_is_refused() -> None:
+    with pytest.raises(PolicyError, match="must be a table"):
+        load_policy(GuardDutyPolicy, ["include_samples"])  # type: ignore[arg-type]
+
+
+def test_toml_values_are_accepted() -> None:
+    policy = load_policy(
+        SecurityHubPolicy,
+        {"products": ["guardduty"], "guardduty": {"min_severity": 4, "malware_scan_families": ["Trojan"]}},
+    )
+
+    assert policy.products == ("guardduty",)
+    assert policy.guardduty.min_severity == 4.0
+    assert policy.guardduty.malware_scan_families == ("Trojan",)
+    assert policy.inspector.assign_to == "policy"
+
+
+def test_policies_are_frozen() -> None:
+    policy = load_policy(GuardDutyPolicy, {})
+
+    with pytest.raises(ValueError, match="frozen"):
+        policy.min_severity = 3  # type: ignore[misc]
