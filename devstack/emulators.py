@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from devstack import venvs
 from devstack.errors import StackError
-from devstack.settings import ROOT, StackSettings
+from devstack.settings import ROOT, SANDBOX_API_KEY, StackSettings
 
 LOCALSTACK = venvs.VenvSpec(
     name="localstack",
@@ -66,12 +66,11 @@ def _moto_command(settings: StackSettings) -> list[str]:
 
 def _sandbox_command(settings: StackSettings) -> list[str]:
     override = os.environ.get("WSBRIDGE_STACK_SANDBOX_COMMAND")
-    if override:
-        return [*shlex.split(override), "--host", "127.0.0.1", "--port", str(settings.sandbox_port)]
     script = settings.venv_bin / "wsbridge-sandbox"
-    if not script.exists():
+    if not override and not script.exists():
         raise StackError(f"{script} is missing: install the project first (make venv)")
-    return [str(script), "--host", "127.0.0.1", "--port", str(settings.sandbox_port)]
+    command = shlex.split(override) if override else [str(script)]
+    return [*command, "--host", "127.0.0.1", "--port", str(settings.sandbox_port), "--api-key", SANDBOX_API_KEY]
 
 
 def _no_env(settings: StackSettings) -> dict[str, str]:

@@ -15,7 +15,7 @@ PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
 SAMPLES_FILE = ROOT / "config" / "samples.json"
 EVENTS_DIR = ROOT / "tests" / "fixtures" / "events"
 DEMO_INSTANCE_NAMES = ("demo-web-1", "demo-web-2", "demo-db-1", "demo-legacy-1")
-SANDBOX_API_KEY = "wsbridge-sandbox-key"
+SANDBOX_API_KEY = "sandbox-key"
 MOTO_SERVICES = (
     "DYNAMODB",
     "CLOUDFRONT",

@@ -74,7 +74,7 @@ class GuardDutyFinding:
 def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool = False) -> Triage:
     """Handle EC2 findings that pass the policy; ``explicit`` (a user's request) bypasses its filters."""
     targets = finding.targets()
-    what = f"GuardDuty {finding.finding_type}"
+    what = f"GuardDuty {finding.finding_type or 'finding'}"
     if finding.resource_type not in EC2_RESOURCE_TYPES:
         return Triage.skip(f"{what} is on a resource of type {finding.resource_type}, not an EC2 instance", targets)
     if not finding.instance_ids:

@@ -68,7 +68,7 @@ class MacieFinding:
 def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False) -> Triage:
     """Handle sensitive-data and policy findings that name a bucket and pass the policy."""
     targets = finding.targets()
-    what = f"Macie {finding.finding_type}"
+    what = f"Macie {finding.finding_type or 'finding'}"
     if finding.finding_type and not finding.finding_type.startswith(HANDLED_KINDS):
         return Triage.skip(f"{what} findings are not handled", targets)
     if finding.bucket is None:

@@ -75,7 +75,9 @@ async def list_policies(request: web.Request) -> web.Response:
     """``GET /policies``."""
     sb = sandbox(request)
     overrides = flag(request, "overrides")
-    return json_response({"policies": [policy_view(sb.world, pid, overrides=overrides) for pid in sorted(sb.world.policies)]})
+    return json_response(
+        {"policies": [policy_view(sb.world, pid, overrides=overrides) for pid in sorted(sb.world.policies)]}
+    )
 
 
 async def get_policy(request: web.Request) -> web.Response:
@@ -91,7 +93,7 @@ async def modify_policy(request: web.Request) -> web.Response:
 
 
 def assignments(owner: str) -> dict[str, Handler]:
-    """GET (list), POST (add), PUT (replace) and DELETE (one rule) of ``/{owner}/{id}/intrusionprevention/assignments``."""
+    """GET (list), POST (add), PUT (replace), DELETE (one rule) of ``/{owner}/{id}/intrusionprevention/assignments``."""
 
     def target(request: web.Request) -> dict[str, Any]:
         world = sandbox(request).world
@@ -190,7 +192,9 @@ async def list_tasks(request: web.Request) -> web.Response:
 async def search_tasks(request: web.Request) -> web.Response:
     """``POST /scheduledtasks/search``."""
     sb = sandbox(request)
-    return json_response({"scheduledTasks": search(sb.world.tasks.values(), body(request), sb.faults.unsearchable_fields)})
+    return json_response(
+        {"scheduledTasks": search(sb.world.tasks.values(), body(request), sb.faults.unsearchable_fields)}
+    )
 
 
 async def get_task(request: web.Request) -> web.Response:

@@ -155,7 +155,9 @@ class World:
 
     def application_types_of(self, rule_ids: set[int]) -> list[int]:
         """Application types of the given rules."""
-        return sorted({self.rules[r]["applicationTypeID"] for r in rule_ids if self.rules.get(r, {}).get("applicationTypeID")})
+        return sorted(
+            {self.rules[r]["applicationTypeID"] for r in rule_ids if self.rules.get(r, {}).get("applicationTypeID")}
+        )
 
     def agent_online(self, computer: dict[str, Any]) -> bool:
         """An activated agent that the manager can reach (scans only run there)."""
@@ -192,7 +194,7 @@ def normalize_seed(seed: Any) -> dict[str, list[dict[str, Any]]]:
         raise SeedError(f"unknown seed sections: {sorted(unknown)}")
     sections: dict[str, list[dict[str, Any]]] = {}
     for key, value in seed.items():
-        name = SECTION_ALIASES.get(key, key)
+        name = SECTION_ALIASES.get(str(key), str(key))
         if not isinstance(value, list) or not all(isinstance(obj, dict) for obj in value):
             raise SeedError(f"{key} must be a list of objects")
         ids = [obj.get("ID") for obj in value]

@@ -31,7 +31,9 @@ def expanded_sections(values: Iterable[str]) -> set[str] | None:
     return sections
 
 
-def computer_view(world: World, computer_id: int, sections: set[str] | None, *, overrides: bool = False) -> dict[str, Any]:
+def computer_view(
+    world: World, computer_id: int, sections: set[str] | None, *, overrides: bool = False
+) -> dict[str, Any]:
     """A computer as ``GET /computers/{id}?expand=...`` shows it.
 
     Top-level scalars are always there; object-valued sections only when expanded.

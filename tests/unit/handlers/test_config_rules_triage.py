@@ -51,9 +51,13 @@ def test_a_deleted_instance_is_skipped() -> None:
 
 
 def test_an_oversized_item_change_uses_the_summary() -> None:
-    invocation = sample_event("config-ruleinvoked-oversized-1.json")
-    summary = copy.deepcopy(invocation.detail["invokingEvent"])
-    event = with_detail(sample_event("config-cichange-ec2-1.json"), lambda d: (d.clear(), d.update(summary)))
+    summary = sample_event("config-ruleinvoked-oversized-1.json").detail["invokingEvent"]
+
+    def oversized(detail: dict[str, Any]) -> None:
+        detail.clear()
+        detail.update(copy.deepcopy(summary))
+
+    event = with_detail(sample_event("config-cichange-ec2-1.json"), oversized)
 
     verdict = triage(event)
 

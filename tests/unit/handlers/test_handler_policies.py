@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from handler_samples import handler_classes
 
 from handlers.guardduty import GuardDutyPolicy
-from handlers.policy import PolicyError, load_policy
+from handlers.policy import Policy, PolicyError, load_policy
 from handlers.securityhub import SecurityHubPolicy
+
+DOCS = Path(__file__).parents[3] / "docs" / "handlers.md"
 
 
 @pytest.mark.parametrize("name", sorted(handler_classes()))
@@ -70,3 +73,16 @@ def test_policies_are_frozen() -> None:
 
     with pytest.raises(ValueError, match="frozen"):
         policy.min_severity = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", sorted(handler_classes()))
+def test_every_policy_setting_is_documented(name: str) -> None:
+    model = type(vars(handler_classes()[name]({}))["options"])
+    assert issubclass(model, Policy)
+    sections = [part for part in DOCS.read_text().split("\n### ") if part.startswith(f"`[handlers.{name}]`")]
+
+    assert len(sections) == 1, f"docs/handlers.md needs one section for [handlers.{name}]"
+    for field in model.model_fields:
+        assert f"| `{field}` | " in sections[0], f"{name}.{field} is not documented"
+    if not model.model_fields:
+        assert "No settings" in sections[0]

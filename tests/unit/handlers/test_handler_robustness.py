@@ -15,7 +15,7 @@ from consumer.handler import Decision, Handler, Triage
 
 Path = tuple[str | int, ...]
 
-PERMISSIVE = {
+PERMISSIVE: dict[str, dict[str, Any]] = {
     "guardduty": {"include_samples": True, "include_archived": True},
     "inspector": {"network_reachability": "recommendation-scan"},
     "inspector_classic": {"classic_lookups": True},
@@ -63,7 +63,8 @@ def mutated(data: st.DataObject, document: dict[str, Any]) -> dict[str, Any]:
         candidates = paths(document)
         if not candidates:
             break
-        path = data.draw(st.sampled_from(candidates), label="path")
+        depth = data.draw(st.sampled_from(sorted({len(path) for path in candidates})), label="depth")
+        path = data.draw(st.sampled_from([path for path in candidates if len(path) == depth]), label="path")
         replace(document, path, data.draw(json_values, label="value"))
     return document
 

@@ -1,0 +1,232 @@
+"""deploy/wsbridge.yaml: linted, scanned, and consistent with the daemon and the local stack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conftest import TEMPLATE, setting_names
+from deploy_tools import ROOT, Tools
+
+from consumer.settings import Settings
+
+PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
+FARGATE_MAX_STOP_TIMEOUT = 120
+# Each skip is justified next to the resource in the template; a new one must be added here on purpose.
+ACCEPTED_CHECKOV_SKIPS = {"CKV_AWS_27", "CKV_AWS_158"}
+# What the handlers call (DESIGN: handlers plan, the executor acts) and nothing else.
+TASK_ROLE_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:SendMessage",
+    "ec2:Describe*",
+    "iam:GetInstanceProfile",
+    "iam:GetRole",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketAcl",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketPolicyStatus",
+    "securityhub:BatchUpdateFindings",
+    "sns:Publish",
+    "config:PutEvaluations",
+    "cloudfront:GetDistribution",
+    "cloudfront:GetDistributionConfig",
+    "cloudfront:ListDistributions",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTags",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+    "wafv2:ListWebACLs",
+    "wafv2:ListResourcesForWebACL",
+    "wafv2:ListAvailableManagedRuleGroups",
+    "secretsmanager:GetSecretValue",
+    "sts:AssumeRole",
+}
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: body for name, body in template["Resources"].items() if body["Type"] == kind}
+
+
+def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item for policy in role["Properties"]["Policies"] for item in policy["PolicyDocument"]["Statement"]]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def container(template: dict[str, Any]) -> dict[str, Any]:
+    (task,) = resources_of(template, "AWS::ECS::TaskDefinition").values()
+    (definition,) = task["Properties"]["ContainerDefinitions"]
+    return definition
+
+
+def test_cfn_lint_reports_no_error_warning_or_informational_finding(tools: Tools) -> None:
+    result = tools.run([*tools.cfn_lint, "--include-checks", "I", "--", str(TEMPLATE)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_checkov_finds_no_failed_check_and_only_the_justified_skips(tools: Tools) -> None:
+    command = [*tools.checkov, "--file", str(TEMPLATE), "--framework", "cloudformation"]
+    result = tools.run([*command, "--skip-download", "--compact", "--output", "json"])
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    assert summary["failed"] == 0 and summary["parsing_errors"] == 0, summary
+    assert summary["passed"] >= 20, summary
+    skipped = report["results"].get("skipped_checks", [])
+    assert {check["check_id"] for check in skipped} == ACCEPTED_CHECKOV_SKIPS
+    assert all(len(check["check_result"].get("suppress_comment", "")) > 40 for check in skipped), skipped
+
+
+def test_findings_rule_pattern_is_the_config_pattern(template: dict[str, Any]) -> None:
+    rules = resources_of(template, "AWS::Events::Rule")
+    patterns = [body["Properties"]["EventPattern"] for body in rules.values() if "EventPattern" in body["Properties"]]
+    assert patterns == [json.loads(PATTERN_FILE.read_text())]
+
+
+def test_both_rules_deliver_to_the_findings_queue_which_lets_only_them_send(template: dict[str, Any]) -> None:
+    rules = resources_of(template, "AWS::Events::Rule")
+    assert {name for name, body in rules.items() if "ScheduleExpression" in body["Properties"]} == {"WafAuditRule"}
+    assert rules["WafAuditRule"]["Properties"]["ScheduleExpression"] == {"Ref": "WafAuditSchedule"}
+    for body in rules.values():
+        (target,) = body["Properties"]["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
+        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    policy = template["Resources"]["FindingsQueuePolicy"]["Properties"]
+    allow = [item for item in policy["PolicyDocument"]["Statement"] if item["Effect"] == "Allow"]
+    assert allow == [
+        {
+            "Sid": "AllowFindingRules",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": {"Fn::GetAtt": ["FindingsQueue", "Arn"]},
+            "Condition": {
+                "ArnEquals": {
+                    "aws:SourceArn": [{"Fn::GetAtt": [name, "Arn"]} for name in ("FindingsRule", "WafAuditRule")]
+                }
+            },
+        }
+    ]
+
+
+def test_queues_take_1_mib_messages_are_encrypted_and_redrive_to_the_dead_letter_queue(
+    template: dict[str, Any],
+) -> None:
+    queues = resources_of(template, "AWS::SQS::Queue")
+    assert set(queues) == {"FindingsQueue", "DeadLetterQueue"}
+    for body in queues.values():
+        assert body["Properties"]["MaximumMessageSize"] == 1048576
+        assert body["Properties"]["SqsManagedSseEnabled"] is True
+    redrive = queues["FindingsQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
+        "maxReceiveCount": {"Ref": "MaxReceiveCount"},
+    }
+
+
+def test_every_stop_timeout_leaves_the_daemon_a_valid_drain_deadline(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["StopTimeoutSeconds"]
+    drains = template["Mappings"]["DrainSeconds"]
+    assert {str(value) for value in parameter["AllowedValues"]} == set(drains)
+    for stop, row in drains.items():
+        assert int(stop) <= FARGATE_MAX_STOP_TIMEOUT
+        settings = Settings(queue_url="https://sqs.example/q", stop_timeout_seconds=int(stop), drain_seconds=row["Value"])
+        assert settings.drain_seconds + 3 <= settings.stop_timeout_seconds
+    defaults = Settings.model_fields
+    assert parameter["Default"] == defaults["stop_timeout_seconds"].default
+    assert drains[str(parameter["Default"])]["Value"] == defaults["drain_seconds"].default
+
+
+def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(template: dict[str, Any]) -> None:
+    definition = container(template)
+    environment = {item["Name"]: item["Value"] for item in definition["Environment"]}
+    secrets = {item["Name"]: item["ValueFrom"] for item in definition["Secrets"]}
+    assert definition["StopTimeout"] == {"Ref": "StopTimeoutSeconds"}
+    assert environment["WSBRIDGE_STOP_TIMEOUT_SECONDS"] == {"Ref": "StopTimeoutSeconds"}
+    assert environment["WSBRIDGE_DRAIN_SECONDS"] == {
+        "Fn::FindInMap": ["DrainSeconds", {"Ref": "StopTimeoutSeconds"}, "Value"]
+    }
+    daemon_variables = {name for name in [*environment, *secrets] if name.startswith("WSBRIDGE_")}
+    assert daemon_variables <= setting_names(), daemon_variables - setting_names()
+    assert environment["WSBRIDGE_QUEUE_URL"] == {"Ref": "FindingsQueue"}
+    assert environment["WSBRIDGE_DLQ_URL"] == {"Ref": "DeadLetterQueue"}
+    assert secrets == {"WSBRIDGE_WS_API_KEY": {"Ref": "WsApiKeySecretArn"}}
+    assert not any(name.startswith("AWS_ENDPOINT_URL") for name in environment)
+    assert definition["ReadonlyRootFilesystem"] is True
+    assert definition["User"] == "10001:10001"
+    assert definition["LogConfiguration"]["LogDriver"] == "awslogs"
+    port = int(environment["WSBRIDGE_METRICS_PORT"])
+    assert definition["PortMappings"] == [{"ContainerPort": port, "Protocol": "tcp"}]
+    assert f"http://127.0.0.1:{port}/healthz" in definition["HealthCheck"]["Command"][-1]
+
+
+def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) -> None:
+    granted = statements(template["Resources"]["TaskRole"])
+    assert all(item["Effect"] == "Allow" for item in granted)
+    actions = {action for item in granted for action in as_list(item["Action"])}
+    assert actions == TASK_ROLE_ACTIONS
+    by_sid = {item["Sid"]: item for item in granted}
+    assert by_sid["ConsumeFindings"]["Resource"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
+    assert by_sid["DeadLetterPoison"]["Resource"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
+    assert by_sid["Notify"]["Resource"] == {"Ref": "NotificationTopicArn"}
+    assert by_sid["ReadApiKeySecret"]["Resource"] == {"Ref": "WsApiKeySecretArn"}
+    assume = by_sid["AssumeMemberAccountRoles"]["Resource"]
+    assert assume == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberAccountRoleName}"}
+    wildcard = {item["Sid"] for item in granted if item["Resource"] == "*"}
+    assert wildcard == {"DescribeEc2", "ReportConfigEvaluations", "ReadEdgeResources"}
+
+
+def test_execution_role_pulls_logs_and_reads_only_the_api_key_secret(template: dict[str, Any]) -> None:
+    granted = statements(template["Resources"]["ExecutionRole"])
+    by_sid = {item["Sid"]: item for item in granted}
+    assert by_sid["ApiKeySecret"] == {
+        "Sid": "ApiKeySecret",
+        "Effect": "Allow",
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": {"Ref": "WsApiKeySecretArn"},
+    }
+    assert by_sid["Logs"]["Resource"] == {"Fn::GetAtt": ["LogGroup", "Arn"]}
+    assert "ManagedPolicyArns" not in template["Resources"]["ExecutionRole"]["Properties"]
+
+
+def test_service_scales_on_visible_messages_per_running_task(template: dict[str, Any]) -> None:
+    target = template["Resources"]["ScalableTarget"]["Properties"]
+    assert (target["MinCapacity"], target["MaxCapacity"]) == ({"Ref": "MinTasks"}, {"Ref": "MaxTasks"})
+    policy = template["Resources"]["BacklogPerTaskScaling"]["Properties"]
+    configuration = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert configuration["TargetValue"] == {"Ref": "BacklogPerTaskTarget"}
+    queries = {query["Id"]: query for query in configuration["CustomizedMetricSpecification"]["Metrics"]}
+    visible = queries["visible"]["MetricStat"]["Metric"]
+    assert (visible["Namespace"], visible["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert visible["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["FindingsQueue", "QueueName"]}}]
+    tasks = queries["tasks"]["MetricStat"]["Metric"]
+    assert (tasks["Namespace"], tasks["MetricName"]) == ("ECS/ContainerInsights", "RunningTaskCount")
+    returned = [query for query in queries.values() if query["ReturnData"]]
+    assert [query["Expression"] for query in returned] == ["visible / IF(tasks > 0, tasks, 1)"]
+    cluster = template["Resources"]["Cluster"]["Properties"]
+    assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
+
+
+def test_alarms_watch_dead_letters_and_the_oldest_message(template: dict[str, Any]) -> None:
+    alarms = resources_of(template, "AWS::CloudWatch::Alarm")
+    watched = {
+        (body["Properties"]["MetricName"], body["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0])
+        for body in alarms.values()
+    }
+    assert watched == {
+        ("ApproximateNumberOfMessagesVisible", "DeadLetterQueue"),
+        ("ApproximateAgeOfOldestMessage", "FindingsQueue"),
+    }
