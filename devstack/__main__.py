@@ -9,6 +9,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from devstack import env, foreground, samples, stack
 from devstack.bootstrap import session
 from devstack.errors import StackError
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     foreground.interrupt_on_sigterm()
     try:
         return HANDLERS[args.name](load_settings(), args)
-    except StackError as error:
+    except (StackError, BotoCoreError, ClientError, OSError, ValueError) as error:
         print(f"devstack: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -43,6 +43,10 @@ class ClientOptions:
     scan_wait_seconds: float = 120.0
     scan_poll_seconds: float = 5.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "auth_scheme", AuthScheme(self.auth_scheme))
+        object.__setattr__(self, "recommendations", RecommendationMode(self.recommendations))
+
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ClientOptions:
         """Options from the ``ws_*`` settings, then ``overrides`` by field name."""

@@ -81,6 +81,8 @@ class Transport:
         self._api_key = api_key
         self._base_url = config.base_url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        WS_CIRCUIT_OPEN.set(1 if breaker.is_open else 0)
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self._base_url!r}, auth_scheme={self.config.auth_scheme.value!r})"
@@ -105,6 +107,8 @@ class Transport:
         attempts = max_attempts or self.config.max_attempts
         retry = 0
         while True:
+            if self._closed:
+                raise WorkloadSecurityError("the client is closed", operation=operation)
             try:
                 return await self._send(operation, method, path, body, params)
             except WorkloadSecurityError as error:
@@ -126,7 +130,8 @@ class Transport:
                         return found
 
     async def close(self) -> None:
-        """Close the HTTP session."""
+        """Close the HTTP session; later calls fail."""
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -143,17 +148,14 @@ class Transport:
         settled = False
         try:
             await self.limiter.acquire()
-            started = time.perf_counter()
             try:
-                status, raw, retry_after = await self._exchange(method, path, body, params)
+                status, raw, retry_after = await self._timed_exchange(operation, method, path, body, params)
             except (TimeoutError, aiohttp.ClientError) as failure:
-                WS_REQUESTS.labels(operation=operation, status_code=failure_label(failure)).inc()
                 settled = True
                 self.breaker.record_failure(probe)
                 raise no_response_error(failure, operation, self.config.timeout_seconds) from None
-            WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
-            WS_REQUESTS.labels(operation=operation, status_code=str(status)).inc()
-            log.debug("ws_request", operation=operation, method=method, status=status)
+            finally:
+                self.limiter.release()
             error = None if 200 <= status < 300 else error_for_status(status, api_message(raw, status), operation)
             settled = True
             if isinstance(error, ServerError):
@@ -167,6 +169,20 @@ class Transport:
         finally:
             if not settled:
                 self.breaker.release(probe)
+
+    async def _timed_exchange(
+        self, operation: str, method: str, path: str, body: Any, params: Params
+    ) -> tuple[int, bytes, str | None]:
+        started = time.perf_counter()
+        try:
+            status, raw, retry_after = await self._exchange(method, path, body, params)
+        except (TimeoutError, aiohttp.ClientError) as failure:
+            WS_REQUESTS.labels(operation=operation, status_code=failure_label(failure)).inc()
+            raise
+        WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
+        WS_REQUESTS.labels(operation=operation, status_code=str(status)).inc()
+        log.debug("ws_request", operation=operation, method=method, status=status)
+        return status, raw, retry_after
 
     async def _exchange(self, method: str, path: str, body: Any, params: Params) -> tuple[int, bytes, str | None]:
         headers = {"api-version": "v1", "Accept": "application/json"}
@@ -184,6 +200,8 @@ class Transport:
             return response.status, await response.read(), response.headers.get("Retry-After")
 
     def _client(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise aiohttp.ClientConnectionError("the WS client is closed")
         if self._session is None or self._session.closed:
             limit = self.config.max_connections
             connector = aiohttp.TCPConnector(

@@ -39,6 +39,14 @@ def setting_names() -> set[str]:
     return {f"WSBRIDGE_{name.upper()}" for name in Settings.model_fields}
 
 
+@pytest.fixture
+def without_daemon_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``WSBRIDGE_*`` variable of the caller (e.g. the local stack's) leaks into settings built by a test."""
+    for name in list(os.environ):
+        if name.startswith("WSBRIDGE_"):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session")
 def tools() -> Tools:
     return ensure_tools()

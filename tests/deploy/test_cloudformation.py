@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from conftest import TEMPLATE, setting_names
 from deploy_tools import ROOT, Tools
 
@@ -137,13 +138,16 @@ def test_queues_take_1_mib_messages_are_encrypted_and_redrive_to_the_dead_letter
     }
 
 
+@pytest.mark.usefixtures("without_daemon_environment")
 def test_every_stop_timeout_leaves_the_daemon_a_valid_drain_deadline(template: dict[str, Any]) -> None:
     parameter = template["Parameters"]["StopTimeoutSeconds"]
     drains = template["Mappings"]["DrainSeconds"]
     assert {str(value) for value in parameter["AllowedValues"]} == set(drains)
     for stop, row in drains.items():
         assert int(stop) <= FARGATE_MAX_STOP_TIMEOUT
-        settings = Settings(queue_url="https://sqs.example/q", stop_timeout_seconds=int(stop), drain_seconds=row["Value"])
+        settings = Settings(
+            queue_url="https://sqs.example/q", stop_timeout_seconds=int(stop), drain_seconds=row["Value"]
+        )
         assert settings.drain_seconds + 3 <= settings.stop_timeout_seconds
     defaults = Settings.model_fields
     assert parameter["Default"] == defaults["stop_timeout_seconds"].default

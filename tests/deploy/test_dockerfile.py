@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from dockerfile_model import DOCKERFILE, Stage, context_sources, ignored, stage, stages
 from deploy_tools import ROOT, Tools
+from dockerfile_model import DOCKERFILE, Stage, context_sources, ignored, stage, stages
 
 from consumer.settings import Settings
 
@@ -130,7 +130,7 @@ def image_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def installed(venv: Path) -> dict[str, str]:
-    code = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    code = "import importlib.metadata as m, json; print(json.dumps({d.name: d.version for d in m.distributions()}))"
     result = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, check=True)
     return {canonical(name): version for name, version in json.loads(result.stdout).items()}
 
@@ -151,9 +151,7 @@ def test_image_entrypoints_run(image_environment: Path) -> None:
         assert "usage" in result.stdout.lower()
 
 
-def test_devstack_image_adds_only_the_dev_lock_boto3_and_runs_devstack(
-    image_environment: Path, tmp_path: Path
-) -> None:
+def test_devstack_image_adds_only_the_dev_lock_boto3_and_runs_devstack(image_environment: Path, tmp_path: Path) -> None:
     devstack_build = stage("devstack-build")
     assert DEVSTACK_INSTALL in runs(devstack_build)
     assert "grep -E '^(boto3|s3transfer)==' requirements-dev.lock > devstack-requirements.txt" in runs(devstack_build)

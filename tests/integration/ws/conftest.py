@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -147,6 +148,7 @@ class Sandbox:
 async def sandbox(sandbox_url: str) -> AsyncIterator[Sandbox]:
     async with aiohttp.ClientSession() as session:
         box = Sandbox(sandbox_url, session)
+        await box.admin("POST", "seed", json.loads(SEED.read_text()))
         await box.reset()
         yield box
 
