@@ -55,3 +55,8 @@ BUILD_INFO.info({"version": package_version()})
 def registry() -> CollectorRegistry:
     """The registry served on /metrics."""
     return REGISTRY
+
+
+UNCOVERED_CVES = Counter(
+    "wsbridge_uncovered_cves", "Vulnerability findings whose CVE no Workload Security IPS rule covers"
+)

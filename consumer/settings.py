@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     ws_auth_scheme: AuthScheme = Field(AuthScheme.APIKEY, description="`apikey` or `api-secret-key`")
     ws_verify_tls: bool = Field(True, description="Verify the WS API's TLS certificate")
+    ws_ca_file: Path | None = Field(
+        None, description="CA bundle that signed a self-signed manager's certificate (verification stays on)"
+    )
     ws_rate_limit_per_minute: int = Field(
         400, ge=1, description="Client-side cap on WS API calls per minute, shared by all workers"
     )

@@ -16,6 +16,7 @@ from pydantic import Field
 from consumer.handler import Handler, HandlerContext, Targets, Triage
 from handlers.common import canonical_time, finding_key
 from handlers.fields import InvalidField, Node
+from handlers.guardduty_plan import plan_guardduty
 from handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
@@ -35,6 +36,11 @@ class GuardDutyPolicy(Policy):
         ("CryptoCurrency", "Backdoor", "Trojan"),
         strict=False,
         description="Threat purposes (the part of the finding type before ':') that add a malware scan",
+    )
+    notify_families: tuple[str, ...] = Field(
+        (),
+        strict=False,
+        description="Threat purposes that also notify people when a protected instance was scanned",
     )
 
 
@@ -137,5 +143,5 @@ class GuardDutyHandler(Handler):
         return decide(finding, self.options)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled finding."""
-        return []
+        """Scans for a protected instance, a notice for the others (see :mod:`handlers.guardduty_plan`)."""
+        return await plan_guardduty(read_event(event), self.options, context)

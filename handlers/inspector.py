@@ -15,6 +15,7 @@ from pydantic import Field
 from consumer.handler import Handler, HandlerContext, Targets, Triage
 from handlers.common import arn_field, below_label, canonical_time, finding_key
 from handlers.fields import InvalidField, Node
+from handlers.inspector_plan import is_cve, plan_inspector
 from handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool
     if finding.finding_type == "PACKAGE_VULNERABILITY":
         if not finding.cves:
             return Triage.reject(f"{what} names no vulnerability id", targets)
+        if not any(map(is_cve, finding.cves)):
+            ids = ", ".join(finding.cves)
+            return Triage.skip(f"{what} {ids} is not a CVE id; IPS rules are listed by CVE", targets)
         cves = ", ".join(finding.cves)
         return Triage.handle(f"{what} {cves} on {on}: assign covering IPS rules", targets, finding.key)
     if finding.finding_type == "NETWORK_REACHABILITY":
@@ -140,5 +144,5 @@ class InspectorHandler(Handler):
         return decide(finding, self.options)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled finding."""
-        return []
+        """IPS rules for the CVE, or a recommendation scan (see :mod:`handlers.inspector_plan`)."""
+        return await plan_inspector(read_event(event), self.options, context)

@@ -1,7 +1,8 @@
 """Inspector Classic findings, which arrive only as SNS notifications naming a finding ARN.
 
 The notification carries no instance, CVE or severity: acting on it needs an
-``inspector:DescribeFindings`` call, which the ``classic_lookups`` setting turns on.
+``inspector:DescribeFindings`` call, which the ``classic_lookups`` setting turns on. The described
+finding is then decided and planned by the Inspector2 code, with this handler's policy.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field
 
 from consumer.envelope import SNS_NOTIFICATION
-from consumer.handler import Handler, HandlerContext, Targets, Triage
+from consumer.handler import Decision, Handler, HandlerContext, Targets, Triage
 from handlers.common import arn_field, finding_key
 from handlers.fields import InvalidField, Node
-from handlers.policy import Policy, load_policy
+from handlers.inspector import InspectorPolicy
+from handlers.inspector import decide as decide_inspector
+from handlers.inspector_classic_lookup import classic_finding, describe_finding
+from handlers.inspector_plan import plan_inspector
+from handlers.policy import load_policy
 
 if TYPE_CHECKING:
     from consumer.actions import Action
@@ -32,8 +37,8 @@ OTHER_INSPECTOR_EVENTS = frozenset(
 )
 
 
-class InspectorClassicPolicy(Policy):
-    """The ``[inspector_classic]`` table."""
+class InspectorClassicPolicy(InspectorPolicy):
+    """The ``[inspector_classic]`` table: ``classic_lookups`` and the ``[inspector]`` settings for what is found."""
 
     classic_lookups: bool = Field(
         False, description="Look Inspector Classic findings up with inspector:DescribeFindings and act on them"
@@ -89,5 +94,12 @@ class InspectorClassicHandler(Handler):
         return Triage.handle("Inspector Classic finding: look it up with DescribeFindings", targets, key)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled finding."""
-        return []
+        """Describe the finding, decide it like an Inspector2 finding, and plan it the same way."""
+        arn = triage.targets.finding_id or ""
+        raw = await describe_finding(arn, context)
+        finding = classic_finding(raw, arn, updated_fallback=event.time)
+        verdict = decide_inspector(finding, self.options)
+        if verdict.decision is not Decision.HANDLE:
+            context.log.info("inspector_classic_not_acted_on", finding_id=arn, reason=verdict.reason)
+            return []
+        return await plan_inspector(finding, self.options, context, source="Inspector Classic")

@@ -1,4 +1,4 @@
-"""The responses a plan is made of, once the affected computer has been looked up in Workload Security.
+"""The Workload Security responses a plan is made of, once the affected computer has been looked up.
 
 Pure functions from (finding, computer, policy) to actions, so the planning that reads Workload
 Security only decides *which* computer and rules apply and these decide *what* to do.
@@ -6,20 +6,20 @@ Security only decides *which* computer and rules apply and these decide *what* t
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from consumer.actions import (
     Action,
     AssignIpsRules,
-    Notify,
     RunIntegrityScan,
     RunMalwareScan,
     RunRecommendationScan,
 )
-from handlers.guardduty import GuardDutyPolicy
-from handlers.inspector import InspectorPolicy
 
-UNPROTECTED_TOPIC = "unprotected-instance"
+if TYPE_CHECKING:
+    from handlers.guardduty import GuardDutyPolicy
+    from handlers.inspector import InspectorPolicy
 
 
 def threat_purpose(finding_type: str) -> str:
@@ -36,23 +36,25 @@ def guardduty_scans(computer_id: int, finding_type: str, policy: GuardDutyPolicy
     return actions
 
 
-def unprotected_notice(instance_id: str, reason: str, details: dict[str, Any] | None = None) -> Notify:
-    """An instance Workload Security does not protect (or does not know): tell people, once per instance."""
-    return Notify(
-        topic=UNPROTECTED_TOPIC,
-        subject=f"{instance_id} is not protected by Workload Security: {reason}",
-        details={"instance_id": instance_id, **(details or {})},
-        dedupe_key=f"{UNPROTECTED_TOPIC}:{instance_id}",
-    )
-
-
 def ips_assignment(
-    rule_ids: list[int], cve: str, policy: InspectorPolicy, *, policy_id: int | None, computer_id: int
+    rule_ids: Iterable[int], cve: str, policy: InspectorPolicy, *, policy_id: int | None, computer_id: int
 ) -> AssignIpsRules | None:
     """Assign the rules that cover ``cve`` where ``assign_to`` says (the computer when it has no policy)."""
-    if not rule_ids:
-        return None
     rules = tuple(sorted(set(rule_ids)))
+    if not rules:
+        return None
     if policy.assign_to == "policy" and policy_id is not None:
         return AssignIpsRules(rules, policy_id=policy_id, cve=cve)
     return AssignIpsRules(rules, computer_id=computer_id, cve=cve)
+
+
+def unique(actions: Iterable[Action]) -> list[Action]:
+    """``actions`` in order without repeats: the first action of each coalescing key (and equal actions) only."""
+    seen: set[str] = set()
+    kept: list[Action] = []
+    for action in actions:
+        key = action.coalesce_key or repr(action)
+        if key not in seen:
+            seen.add(key)
+            kept.append(action)
+    return kept

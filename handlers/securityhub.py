@@ -18,13 +18,14 @@ from pydantic import Field
 from consumer.handler import Decision, Handler, HandlerContext, Targets, Triage
 from handlers.asff import product_of, read_guardduty, read_inspector, read_macie
 from handlers.fields import InvalidField, Node, json_type
-from handlers.guardduty import GuardDutyPolicy
+from handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
 from handlers.guardduty import decide as decide_guardduty
-from handlers.inspector import InspectorPolicy
+from handlers.inspector import InspectorFinding, InspectorPolicy
 from handlers.inspector import decide as decide_inspector
 from handlers.macie import MaciePolicy
 from handlers.macie import decide as decide_macie
 from handlers.policy import Policy, load_policy
+from handlers.securityhub_plan import AsffReading, NativeFinding, plan_findings
 
 if TYPE_CHECKING:
     from consumer.actions import Action
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 IMPORTED = "Security Hub Findings - Imported"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
 Product = Literal["guardduty", "inspector", "macie"]
+WorkflowStatus = Literal["NOTIFIED", "RESOLVED", "SUPPRESSED", "NEW", "unchanged"]
 
 
 class SecurityHubPolicy(Policy):
@@ -44,6 +46,12 @@ class SecurityHubPolicy(Policy):
     guardduty: GuardDutyPolicy = Field(default_factory=GuardDutyPolicy)
     inspector: InspectorPolicy = Field(default_factory=InspectorPolicy)
     macie: MaciePolicy = Field(default_factory=MaciePolicy)
+    write_back: bool = Field(
+        False, description="After acting, add a note saying what wsbridge did to the finding (BatchUpdateFindings)"
+    )
+    write_back_status: WorkflowStatus = Field(
+        "NOTIFIED", description="Workflow status set with the note (`unchanged` leaves it alone)"
+    )
 
 
 class SecurityHubHandler(Handler):
@@ -64,34 +72,55 @@ class SecurityHubHandler(Handler):
         if not findings.value:
             return Triage.reject("detail.findings is empty")
         explicit = event.detail_type == CUSTOM_ACTION
-        verdicts = [self._decide(finding, event, explicit) for finding in findings.items()]
-        verdict = combine(verdicts)
+        verdict = combine([reading.triage for reading in self.read(event)])
         return dataclasses.replace(verdict, finding_key=None) if explicit else verdict
 
-    def _decide(self, finding: Node, event: Event, explicit: bool) -> Triage:
+    def read(self, event: Event) -> list[AsffReading]:
+        """Every finding of the event, read into its native model and decided by the native code."""
+        explicit = event.detail_type == CUSTOM_ACTION
+        return [
+            self._read(finding, event, explicit) for finding in Node(event.detail, "detail").child("findings").items()
+        ]
+
+    def _read(self, finding: Node, event: Event, explicit: bool) -> AsffReading:
         try:
             if not isinstance(finding.value, dict):
                 raise InvalidField(f"{finding.path} is a JSON {json_type(finding.value)}, not an object")
             product = product_of(finding)
             summary = summary_targets(finding.value, event)
             if product == "aws/securityhub":
-                return Triage.skip("Security Hub control finding, not a threat or vulnerability finding", summary)
+                return AsffReading(
+                    Triage.skip("Security Hub control finding, not a threat or vulnerability finding", summary)
+                )
             name = product.removeprefix("aws/")
             if not product.startswith("aws/") or name not in ("guardduty", "inspector", "macie"):
-                return Triage.skip(f"Security Hub finding from product {product} is not handled", summary)
+                return AsffReading(Triage.skip(f"Security Hub finding from product {product} is not handled", summary))
             if name not in self.options.products:
-                return Triage.skip(f"{name} findings via Security Hub are off (products setting)", summary)
-            if name == "guardduty":
-                return decide_guardduty(read_guardduty(finding, event), self.options.guardduty, explicit=explicit)
-            if name == "inspector":
-                return decide_inspector(read_inspector(finding, event), self.options.inspector, explicit=explicit)
-            return decide_macie(read_macie(finding, event), self.options.macie, explicit=explicit)
+                return AsffReading(Triage.skip(f"{name} findings via Security Hub are off (products setting)", summary))
+            native = self._native(name, finding, event)
+            identity = (finding.child("Id").text(), finding.child("ProductArn").text())
+            return AsffReading(self._decide(native, explicit), native, *identity)
         except InvalidField as error:
-            return Triage.reject(str(error))
+            return AsffReading(Triage.reject(str(error)))
+
+    @staticmethod
+    def _native(name: str, finding: Node, event: Event) -> NativeFinding:
+        if name == "guardduty":
+            return read_guardduty(finding, event)
+        if name == "inspector":
+            return read_inspector(finding, event)
+        return read_macie(finding, event)
+
+    def _decide(self, native: NativeFinding, explicit: bool) -> Triage:
+        if isinstance(native, GuardDutyFinding):
+            return decide_guardduty(native, self.options.guardduty, explicit=explicit)
+        if isinstance(native, InspectorFinding):
+            return decide_inspector(native, self.options.inspector, explicit=explicit)
+        return decide_macie(native, self.options.macie, explicit=explicit)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled finding."""
-        return []
+        """The native planners' actions for the handled findings (see :mod:`handlers.securityhub_plan`)."""
+        return await plan_findings(self.read(event), self.options, context)
 
 
 def summary_targets(finding: dict[str, Any], event: Event) -> Targets:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from sandbox.app import create_app
 from sandbox.core import DEFAULT_API_KEY, DEFAULT_AUDITOR_KEY, Keys, Sandbox, read_seed
-from sandbox.state import SeedError
+from sandbox.seeding import SeedError
 
 DEFAULT_PORT = 4580
 

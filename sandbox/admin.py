@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from sandbox.core import SANDBOX, Sandbox
 from sandbox.http import error_response, json_response
-from sandbox.state import SeedError
+from sandbox.seeding import SeedError
 
 
 def _sandbox(request: web.Request) -> Sandbox:

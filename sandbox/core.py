@@ -12,7 +12,8 @@ from aiohttp import web
 
 from sandbox.calls import CallLog
 from sandbox.faults import FaultDice, Faults, RateWindow
-from sandbox.state import World, normalize_seed
+from sandbox.seeding import normalize_seed
+from sandbox.state import World
 from sandbox.tasks import TaskRunner
 
 DEFAULT_API_KEY = "sandbox-key"

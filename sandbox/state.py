@@ -13,12 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from sandbox.http import bad_request, not_found
+from sandbox.seeding import check_references, normalize_seed
 
-SECTIONS = ("computers", "policies", "intrusionPreventionRules", "applicationTypes")
-SECTION_ALIASES = {"rules": "intrusionPreventionRules", "application_types": "applicationTypes"}
 DEFAULT_SETTINGS = {
     "intrusionPreventionSettingAutoApplyRecommendationsEnabled": "No",
     "integrityMonitoringSettingAutoApplyRecommendationsEnabled": "No",
@@ -26,10 +23,6 @@ DEFAULT_SETTINGS = {
     "platformSettingRecommendationOngoingScansInterval": "7 Days",
 }
 AUTO_APPLY = "intrusionPreventionSettingAutoApplyRecommendationsEnabled"
-
-
-class SeedError(ValueError):
-    """The seed document is not usable."""
 
 
 @dataclass
@@ -51,6 +44,7 @@ class World:
         self.rules: dict[int, dict[str, Any]] = {}
         self.application_types: dict[int, dict[str, Any]] = {}
         self.tasks: dict[int, dict[str, Any]] = {}
+        self.task_names: dict[str, int] = {}
         self.scans: dict[int, ScanState] = {}
         self.next_task_id = 1
         self._last_ms = 0
@@ -76,6 +70,7 @@ class World:
                 for cid, obj in self.computers.items()
             }
         self.tasks.clear()
+        self.task_names.clear()
         self.next_task_id = 1
 
     def now_ms(self) -> int:
@@ -183,47 +178,6 @@ class World:
             "applicationTypes": [self.application_types[k] for k in sorted(self.application_types)],
             "scheduledTasks": [self.tasks[k] for k in sorted(self.tasks)],
         }
-
-
-def normalize_seed(seed: Any) -> dict[str, list[dict[str, Any]]]:
-    """Validate a seed document and return deep copies of its sections."""
-    if not isinstance(seed, dict):
-        raise SeedError("the seed must be a JSON object")
-    unknown = set(seed) - set(SECTIONS) - set(SECTION_ALIASES)
-    if unknown:
-        raise SeedError(f"unknown seed sections: {sorted(unknown)}")
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for key, value in seed.items():
-        name = SECTION_ALIASES.get(str(key), str(key))
-        if not isinstance(value, list) or not all(isinstance(obj, dict) for obj in value):
-            raise SeedError(f"{key} must be a list of objects")
-        ids = [obj.get("ID") for obj in value]
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
-            raise SeedError(f"every object in {key} needs a positive integer ID")
-        if len(set(ids)) != len(ids):
-            raise SeedError(f"duplicate IDs in {key}")
-        sections[name] = orjson.loads(orjson.dumps(value))
-    return sections
-
-
-def check_references(sections: dict[str, list[dict[str, Any]]]) -> None:
-    """Policies, rules and parents that objects refer to must exist."""
-    policies = {obj["ID"] for obj in sections["policies"]}
-    rules = {obj["ID"] for obj in sections["intrusionPreventionRules"]}
-    for computer in sections["computers"]:
-        if computer.get("policyID") and computer["policyID"] not in policies:
-            raise SeedError(f"computer {computer['ID']} uses unknown policy {computer['policyID']}")
-    for policy in sections["policies"]:
-        if policy.get("parentID") and policy["parentID"] not in policies:
-            raise SeedError(f"policy {policy['ID']} has unknown parent {policy['parentID']}")
-    for owner in (*sections["computers"], *sections["policies"]):
-        missing = set((owner.get("intrusionPrevention") or {}).get("ruleIDs") or []) - rules
-        missing |= set((owner.get("_sandbox") or {}).get("recommendedRuleIDs") or []) - rules
-        if missing:
-            raise SeedError(f"object {owner['ID']} refers to unknown IPS rules {sorted(missing)}")
-    for rule in sections["intrusionPreventionRules"]:
-        if set(rule.get("dependsOnRuleIDs") or []) - rules:
-            raise SeedError(f"rule {rule['ID']} depends on unknown rules")
 
 
 def _setting_values(settings: Any) -> dict[str, str]:

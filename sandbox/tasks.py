@@ -56,7 +56,7 @@ class TaskRunner:
         name, task_type = body.get("name"), body.get("type")
         if not isinstance(name, str) or not name.strip():
             raise bad_request("The scheduled task needs a name.")
-        if any(task["name"] == name for task in self.world.tasks.values()):
+        if name in self.world.task_names:
             raise bad_request("A scheduled task with this name already exists.")
         if task_type not in SCAN_PARAMETERS and task_type not in OTHER_TYPES:
             raise bad_request(f"Invalid scheduled task type: {task_type}")
@@ -70,6 +70,7 @@ class TaskRunner:
         task["scheduleDetails"].setdefault("timeZone", "UTC")
         task["nextRunTime"] = 0
         self.world.tasks[task["ID"]] = task
+        self.world.task_names[name] = task["ID"]
         if body.get("runNow"):
             self.run(task)
         return task
@@ -85,14 +86,19 @@ class TaskRunner:
         task = self.task(task_id)
         if not isinstance(body, dict):
             raise bad_request("The scheduled task must be a JSON object.")
+        name = body.get("name", task["name"])
+        if not isinstance(name, str) or not name.strip() or self.world.task_names.get(name, task_id) != task_id:
+            raise bad_request("The scheduled task needs a unique name.")
+        del self.world.task_names[task["name"]]
         task.update({key: value for key, value in body.items() if key not in ("runNow", "ID")})
+        self.world.task_names[name] = task_id
         if body.get("runNow"):
             self.run(task)
         return task
 
     def delete(self, task_id: int) -> None:
         """``DELETE /scheduledtasks/{id}``."""
-        self.task(task_id)
+        self.world.task_names.pop(self.task(task_id)["name"], None)
         del self.world.tasks[task_id]
 
     def run(self, task: dict[str, Any]) -> None:
@@ -104,8 +110,8 @@ class TaskRunner:
             asyncio.get_running_loop().call_later(faults.scan_delay_ms / 1000, self._effect, task["type"], computers)
         else:
             self._effect(task["type"], computers)
-        if faults.task_auto_delete:
-            self.world.tasks.pop(task["ID"], None)
+        if faults.task_auto_delete and self.world.tasks.pop(task["ID"], None) is not None:
+            self.world.task_names.pop(task["name"], None)
 
     def _targets(self, task: dict[str, Any]) -> list[int]:
         parameters = task.get(SCAN_PARAMETERS[task["type"]])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from consumer.settings import AuthScheme, Settings
@@ -27,6 +28,7 @@ class ClientOptions:
 
     auth_scheme: AuthScheme = AuthScheme.APIKEY
     verify_tls: bool = True
+    ca_file: Path | None = None
     timeout_seconds: float = 30.0
     max_connections: int = 32
     max_attempts: int = 5
@@ -53,6 +55,7 @@ class ClientOptions:
         options = cls(
             auth_scheme=settings.ws_auth_scheme,
             verify_tls=settings.ws_verify_tls,
+            ca_file=settings.ws_ca_file,
             timeout_seconds=settings.ws_timeout_seconds,
             max_connections=settings.ws_max_connections,
             max_attempts=settings.ws_max_attempts,

@@ -97,6 +97,7 @@ class ScanRunner:
             "POST",
             "/scheduledtasks/search",
             body=search_filter([string_equals("name", name)], max_items=1),
+            max_attempts=1,
         )
         tasks: list[dict[str, Any]] = (answer or {}).get("scheduledTasks") or []
         return tasks[0] if tasks else None

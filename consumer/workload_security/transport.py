@@ -1,11 +1,13 @@
-"""One aiohttp session to the WS API: auth headers, JSON, retries, rate limit, circuit breaker, metrics."""
+"""One aiohttp session to the WS API: headers, JSON, retries, rate limit, circuit breaker, metrics."""
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -14,40 +16,17 @@ import structlog
 
 from consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
 from consumer.settings import AuthScheme
+from consumer.workload_security.auth import ApiKey
 from consumer.workload_security.backoff import Backoff, parse_retry_after
 from consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
-from consumer.workload_security.errors import (
-    CircuitOpenError,
-    RequestTimeoutError,
-    ServerError,
-    WorkloadSecurityError,
-    error_for_status,
-)
+from consumer.workload_security.errors import CircuitOpenError, ServerError, WorkloadSecurityError, error_for_status
 from consumer.workload_security.ratelimit import SlidingWindowLimiter
+from consumer.workload_security.responses import api_message, decode, failure_label, no_response_error, retry_reason
 
 log = structlog.get_logger(__name__)
 
 Params = Sequence[tuple[str, str]]
-
-
-class ApiKey:
-    """Holds the API key; ``repr`` and ``str`` never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        if not value:
-            raise ValueError("the WS API key is empty")
-        self._value = value
-
-    def reveal(self) -> str:
-        """The key itself, for the auth header only."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "ApiKey('**********')"
-
-    __str__ = __repr__
+Reconcile = Callable[[], Awaitable[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +36,7 @@ class TransportConfig:
     base_url: str
     auth_scheme: AuthScheme = AuthScheme.APIKEY
     verify_tls: bool = True
+    ca_file: Path | None = None
     timeout_seconds: float = 30.0
     max_connections: int = 32
     max_attempts: int = 5
@@ -96,13 +76,13 @@ class Transport:
         body: Any = None,
         params: Params = (),
         max_attempts: int | None = None,
-        reconcile: Callable[[], Awaitable[Any]] | None = None,
+        reconcile: Reconcile | None = None,
     ) -> Any:
         """The decoded JSON answer (``None`` for an empty body).
 
-        ``reconcile`` makes a non-idempotent call safe to retry: after a failure that may have
-        been processed (anything but 429), it is awaited before the next attempt, and a non-``None``
-        result is returned instead of sending the call again.
+        ``reconcile`` makes a non-idempotent call safe to retry: after a failure that may have been
+        processed (anything but 429), it is awaited before the next attempt, and a non-``None`` result
+        is returned instead of sending the call again.
         """
         attempts = max_attempts or self.config.max_attempts
         retry = 0
@@ -115,17 +95,9 @@ class Transport:
                 retry += 1
                 if not error.retryable or isinstance(error, CircuitOpenError) or retry >= attempts:
                     raise
-                delay = self.backoff.delay(retry, error.retry_after)
-                reason = retry_reason(error)
-                if error.status == 429:
-                    self.limiter.pause(delay)
-                WS_RETRIES.labels(reason=reason).inc()
-                log.warning(
-                    "ws_retry", operation=operation, attempt=retry, reason=reason, status=error.status, delay_s=delay
-                )
-                await asyncio.sleep(delay)
+                await self._wait_before_retry(operation, retry, error)
                 if reconcile is not None and error.status != 429:
-                    found = await reconcile()
+                    found = await self._reconcile(operation, reconcile)
                     if found is not None:
                         return found
 
@@ -136,15 +108,28 @@ class Transport:
             await self._session.close()
             self._session = None
 
+    async def _wait_before_retry(self, operation: str, retry: int, error: WorkloadSecurityError) -> None:
+        delay = self.backoff.delay(retry, error.retry_after)
+        reason = retry_reason(error)
+        if error.status == 429:
+            self.limiter.pause(delay)
+        WS_RETRIES.labels(reason=reason).inc()
+        log.warning("ws_retry", operation=operation, attempt=retry, reason=reason, status=error.status, delay_s=delay)
+        await asyncio.sleep(delay)
+
+    async def _reconcile(self, operation: str, reconcile: Reconcile) -> Any:
+        try:
+            return await reconcile()
+        except WorkloadSecurityError as error:
+            log.warning("ws_reconcile_failed", operation=operation, error=str(error))
+            return None
+
     async def _send(self, operation: str, method: str, path: str, body: Any, params: Params) -> Any:
         try:
             probe = await self.breaker.acquire()
         except BreakerOpen as open_:
-            raise CircuitOpenError(
-                f"calls paused after repeated failures; next probe in {open_.retry_in:.1f} s",
-                operation=operation,
-                retryable=True,
-            ) from None
+            message = f"calls paused after repeated failures; next probe in {open_.retry_in:.1f} s"
+            raise CircuitOpenError(message, operation=operation, retryable=True) from None
         settled = False
         try:
             await self.limiter.acquire()
@@ -179,17 +164,14 @@ class Transport:
         except (TimeoutError, aiohttp.ClientError) as failure:
             WS_REQUESTS.labels(operation=operation, status_code=failure_label(failure)).inc()
             raise
-        WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
+        finally:
+            WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
         WS_REQUESTS.labels(operation=operation, status_code=str(status)).inc()
         log.debug("ws_request", operation=operation, method=method, status=status)
         return status, raw, retry_after
 
     async def _exchange(self, method: str, path: str, body: Any, params: Params) -> tuple[int, bytes, str | None]:
-        headers = {"api-version": "v1", "Accept": "application/json"}
-        if self.config.auth_scheme is AuthScheme.API_SECRET_KEY:
-            headers["api-secret-key"] = self._api_key.reveal()
-        else:
-            headers["Authorization"] = f"ApiKey {self._api_key.reveal()}"
+        headers = {"api-version": "v1", "Accept": "application/json", **self._api_key.headers(self.config.auth_scheme)}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -203,15 +185,20 @@ class Transport:
         if self._closed:
             raise aiohttp.ClientConnectionError("the WS client is closed")
         if self._session is None or self._session.closed:
-            limit = self.config.max_connections
-            connector = aiohttp.TCPConnector(
-                limit=limit, limit_per_host=limit, ttl_dns_cache=300, ssl=self.config.verify_tls
-            )
-            timeout = aiohttp.ClientTimeout(
-                total=self.config.timeout_seconds, sock_connect=min(self.config.timeout_seconds, 10.0)
-            )
-            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
+            self._session = open_session(self.config)
         return self._session
+
+
+def open_session(config: TransportConfig) -> aiohttp.ClientSession:
+    """The one session: bounded connections, request timeout, TLS verified unless turned off."""
+    tls: ssl.SSLContext | bool = config.verify_tls
+    if config.verify_tls and config.ca_file is not None:
+        tls = ssl.create_default_context(cafile=str(config.ca_file))
+    connector = aiohttp.TCPConnector(
+        limit=config.max_connections, limit_per_host=config.max_connections, ttl_dns_cache=300, ssl=tls
+    )
+    timeout = aiohttp.ClientTimeout(total=config.timeout_seconds, sock_connect=min(config.timeout_seconds, 10.0))
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)
 
 
 def breaker_gauge(opened: bool) -> None:
@@ -221,47 +208,3 @@ def breaker_gauge(opened: bool) -> None:
         log.warning("ws_circuit_opened")
     else:
         log.info("ws_circuit_closed")
-
-
-def retry_reason(error: WorkloadSecurityError) -> str:
-    """The ``reason`` label of ``wsbridge_ws_retries_total``."""
-    if error.status == 429:
-        return "rate_limited"
-    if error.status is not None:
-        return "server_error"
-    return "timeout" if isinstance(error, RequestTimeoutError) else "connection_error"
-
-
-def failure_label(failure: BaseException) -> str:
-    """``status_code`` label for a call that got no response."""
-    return "timeout" if isinstance(failure, TimeoutError) else "error"
-
-
-def no_response_error(failure: BaseException, operation: str, timeout: float) -> ServerError:
-    """The (retryable) error for a call that got no response."""
-    if isinstance(failure, TimeoutError):
-        return RequestTimeoutError(f"timed out after {timeout:g} s", operation=operation, retryable=True)
-    message = f"connection failed: {type(failure).__name__}: {failure}"
-    return ServerError(message, operation=operation, retryable=True)
-
-
-def api_message(raw: bytes, status: int) -> str:
-    """The ``message`` of a WS error body, else a short excerpt of the body."""
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return str(data["message"])
-    text = raw[:200].decode("utf-8", "replace").strip()
-    return text or f"HTTP {status} without a message"
-
-
-def decode(raw: bytes, operation: str) -> Any:
-    """The JSON of a 2xx answer."""
-    if not raw.strip():
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise ServerError("the API answered 2xx with a body that is not JSON", operation=operation) from None

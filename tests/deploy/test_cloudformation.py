@@ -167,6 +167,7 @@ def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(tem
     assert daemon_variables <= setting_names(), daemon_variables - setting_names()
     assert environment["WSBRIDGE_QUEUE_URL"] == {"Ref": "FindingsQueue"}
     assert environment["WSBRIDGE_DLQ_URL"] == {"Ref": "DeadLetterQueue"}
+    assert environment["WSBRIDGE_NOTIFY_SNS_TOPIC_ARN"] == {"Ref": "NotificationTopicArn"}
     assert secrets == {"WSBRIDGE_WS_API_KEY": {"Ref": "WsApiKeySecretArn"}}
     assert not any(name.startswith("AWS_ENDPOINT_URL") for name in environment)
     assert definition["ReadonlyRootFilesystem"] is True

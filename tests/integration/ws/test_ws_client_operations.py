@@ -16,7 +16,7 @@ from consumer.workload_security import (
     WorkloadSecurityClient,
     protection_verdict,
 )
-from consumer.workload_security.client import COMPUTER_EXPAND
+from consumer.workload_security.computers import COMPUTER_EXPAND
 
 MakeClient = Callable[..., WorkloadSecurityClient]
 
@@ -25,13 +25,20 @@ def paths(calls: list[dict[str, Any]]) -> list[str]:
     return [f"{call['method']} {call['path']}" for call in calls]
 
 
-@pytest.mark.parametrize(("scheme", "recorded"), [(AuthScheme.APIKEY, "apikey"), (AuthScheme.API_SECRET_KEY, "api-secret-key")])
+@pytest.mark.parametrize(
+    ("scheme", "recorded"), [(AuthScheme.APIKEY, "apikey"), (AuthScheme.API_SECRET_KEY, "api-secret-key")]
+)
 async def test_from_settings_speaks_the_configured_auth_scheme(sandbox: Any, scheme: AuthScheme, recorded: str) -> None:
     settings = Settings(queue_url="http://queue", ws_url=sandbox.api_url, ws_auth_scheme=scheme)
     async with WorkloadSecurityClient.from_settings(settings, api_key="sandbox-key") as client:
         await client.check()
     [call] = await sandbox.calls()
-    assert (call["method"], call["path"], call["status"], call["auth"]) == ("POST", "/api/computers/search", 200, recorded)
+    assert (call["method"], call["path"], call["status"], call["auth"]) == (
+        "POST",
+        "/api/computers/search",
+        200,
+        recorded,
+    )
     assert call["query"] == {"expand": ["none"]}
     assert call["body"] == {"maxItems": 1, "searchCriteria": []}
 
@@ -292,9 +299,7 @@ async def test_assigning_rules_to_a_policy_adds_and_keeps_the_others(sandbox: An
     assert not [c for c in await sandbox.calls() if c["method"] == "PUT"]
 
 
-async def test_assigning_rules_to_a_computer_refreshes_its_cached_lookup(
-    sandbox: Any, make_client: MakeClient
-) -> None:
+async def test_assigning_rules_to_a_computer_refreshes_its_cached_lookup(sandbox: Any, make_client: MakeClient) -> None:
     client = make_client()
     [before] = await client.find_computers_by_instance_id("i-05746eb48123455e0")
     await client.assign_ips_rules_to_computer(4, [4211, 4211])

@@ -59,4 +59,9 @@ async def test_the_key_is_not_in_logs_reprs_or_errors(
     texts += [everything_about(error) for error in errors]
     for key in (good, bad):
         assert not [text for text in texts if key in text]
-    assert {type(error).__name__ for error in errors} >= {"RequestTimeoutError", "ServerError", "CircuitOpenError", "AuthError"}
+    assert {type(error).__name__ for error in errors} >= {
+        "RequestTimeoutError",
+        "ServerError",
+        "CircuitOpenError",
+        "AuthError",
+    }

@@ -42,7 +42,11 @@ async def test_computer_search_answers_in_the_reference_shape(sandbox: Any) -> N
         "POST",
         "/computers/search",
         by_instance("i-12345678901234567"),
-        params=[("expand", "computerStatus"), ("expand", "ec2VirtualMachineSummary"), ("expand", "intrusionPrevention")],
+        params=[
+            ("expand", "computerStatus"),
+            ("expand", "ec2VirtualMachineSummary"),
+            ("expand", "intrusionPrevention"),
+        ],
     )
     assert status == 200 and "X-DSM-Version" in headers
     [computer] = answer["computers"]
@@ -300,7 +304,9 @@ async def test_seed_replaces_sections_and_becomes_the_reset_point(sandbox: Any) 
     assert [c["hostName"] for c in found["computers"]] == ["demo-extra-1"]
     async with sandbox.session.post(sandbox.url + "/_sandbox/seed", json={"computers": [{"ID": "x"}]}) as response:
         assert response.status == 400
-    async with sandbox.session.post(sandbox.url + "/_sandbox/seed", json={"computers": [dict(computer, policyID=99)]}) as response:
+    async with sandbox.session.post(
+        sandbox.url + "/_sandbox/seed", json={"computers": [dict(computer, policyID=99)]}
+    ) as response:
         assert response.status == 400 and "unknown policy 99" in (await response.json())["message"]
 
 

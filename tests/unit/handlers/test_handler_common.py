@@ -7,7 +7,7 @@ from handlers.common import bucket_from, canonical_time, finding_id_from, instan
 from handlers.guardduty import GuardDutyPolicy
 from handlers.inspector import InspectorPolicy
 from handlers.policy import load_policy
-from handlers.responses import guardduty_scans, ips_assignment, unprotected_notice
+from handlers.responses import guardduty_scans, ips_assignment, unique
 
 
 @pytest.mark.parametrize(
@@ -69,11 +69,11 @@ def test_a_protected_instance_is_scanned_and_malware_families_add_a_malware_scan
     assert (RunMalwareScan(42) in actions) is malware
 
 
-def test_an_unprotected_instance_is_reported_once_per_instance() -> None:
-    notice = unprotected_notice("i-1", "no computer with this instance id")
+def test_a_plan_keeps_the_first_action_of_each_coalescing_key() -> None:
+    first = Notify("t", "first", dedupe_key="k")
+    actions = [RunIntegrityScan(1), first, RunIntegrityScan(1), Notify("t", "second", dedupe_key="k"), RunIntegrityScan(2)]
 
-    assert isinstance(notice, Notify)
-    assert notice.coalesce_key == "notify:unprotected-instance:i-1"
+    assert unique(actions) == [RunIntegrityScan(1), first, RunIntegrityScan(2)]
 
 
 @pytest.mark.parametrize(

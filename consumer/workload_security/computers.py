@@ -1,0 +1,115 @@
+"""Computer reads: by ID, and by EC2 instance ID (cached, single-flight, best match first)."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import structlog
+
+from consumer.workload_security.cache import TtlCache
+from consumer.workload_security.errors import InvalidRequestError
+from consumer.workload_security.models import Computer
+from consumer.workload_security.search import search_filter, search_pages, string_equals
+from consumer.workload_security.transport import Transport
+
+log = structlog.get_logger(__name__)
+
+COMPUTER_EXPAND: tuple[str, ...] = (
+    "computerStatus",
+    "ec2VirtualMachineSummary",
+    "noConnectorVirtualMachineSummary",
+    "antiMalware",
+    "webReputation",
+    "firewall",
+    "intrusionPrevention",
+    "integrityMonitoring",
+    "logInspection",
+)
+"""What the client expands on computer reads: identity, status and the modules the verdict looks at."""
+
+EC2_INSTANCE_FIELD = "ec2VirtualMachineSummary/instanceID"
+AGENT_INSTANCE_FIELD = "noConnectorVirtualMachineSummary/instanceID"
+MAX_HITS = 25
+LOCAL_MATCH_PAGE = 2000
+_INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
+
+
+def expand(*sections: str) -> list[tuple[str, str]]:
+    """The repeated ``expand`` query parameter."""
+    return [("expand", section) for section in sections]
+
+
+class ComputerLookup:
+    """Finds computers; instance lookups are cached for ``ttl_seconds`` (empty answers too)."""
+
+    def __init__(self, transport: Transport, ttl_seconds: float) -> None:
+        self._transport = transport
+        self._instances: TtlCache[str, tuple[Computer, ...]] = TtlCache(ttl_seconds)
+        self._agent_field_searchable = True
+
+    async def by_instance_id(self, instance_id: str) -> list[Computer]:
+        """Connector records (``ec2VirtualMachineSummary``) first; if none, agent-reported ones."""
+        key = instance_id.strip()
+        if not _INSTANCE_ID.fullmatch(key):
+            raise InvalidRequestError(f"not an EC2 instance id: {instance_id!r}", operation="find_computers")
+        return list(await self._instances.get_or_load(key, partial(self._lookup, key)))
+
+    async def by_id(self, computer_id: int) -> Computer:
+        """One computer, read fresh."""
+        answer = await self._transport.request(
+            "get_computer", "GET", f"/computers/{computer_id}", params=expand(*COMPUTER_EXPAND)
+        )
+        return Computer.model_validate(answer)
+
+    def forget(self, computer_id: int | None = None, *, policy_id: int | None = None) -> None:
+        """Drop cached lookups holding this computer, or any computer on this policy."""
+        self._instances.invalidate_where(
+            lambda hits: any(c.id == computer_id or (policy_id is not None and c.policy_id == policy_id) for c in hits)
+        )
+
+    async def _lookup(self, instance_id: str) -> tuple[Computer, ...]:
+        hits = await self._search(EC2_INSTANCE_FIELD, instance_id)
+        if not hits:
+            hits = await self._agent_reported(instance_id)
+        return tuple(sorted(hits, key=rank))
+
+    async def _search(self, field: str, instance_id: str) -> list[Computer]:
+        answer = await self._transport.request(
+            "search_computers",
+            "POST",
+            "/computers/search",
+            body=search_filter([string_equals(field, instance_id)], max_items=MAX_HITS),
+            params=expand(*COMPUTER_EXPAND),
+        )
+        return [Computer.model_validate(item) for item in (answer or {}).get("computers") or []]
+
+    async def _agent_reported(self, instance_id: str) -> list[Computer]:
+        """Search the agent-reported instance id; if the manager refuses that field, match locally."""
+        if self._agent_field_searchable:
+            try:
+                return await self._search(AGENT_INSTANCE_FIELD, instance_id)
+            except InvalidRequestError as error:
+                self._agent_field_searchable = False
+                log.warning("ws_agent_instance_field_not_searchable", error=str(error))
+        matches: list[int] = []
+        async for page in search_pages(
+            self._transport,
+            "computers",
+            page_size=LOCAL_MATCH_PAGE,
+            params=expand("noConnectorVirtualMachineSummary"),
+            operation="search_computers",
+        ):
+            matches += [
+                int(item["ID"])
+                for item in page
+                if (item.get("noConnectorVirtualMachineSummary") or {}).get("instanceID") == instance_id
+            ]
+        return [await self.by_id(computer_id) for computer_id in matches]
+
+
+def rank(computer: Computer) -> tuple[int, int, int]:
+    """Sort key: managed with an active agent first, then the most recent contact, then the lowest ID."""
+    status = computer.computer_status
+    active = bool(computer.agent_finger_print) and status is not None and status.agent_status == "active"
+    return (0 if active else 1, -(computer.last_agent_communication or 0), computer.id)
