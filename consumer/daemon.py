@@ -137,7 +137,7 @@ async def serve(settings: Settings) -> None:
             queue,
             BatchDeleter(sqs, settings.queue_url),
             rt.pipeline,
-            circuit_open=(lambda: ws.circuit_open) if ws is not None else (lambda: False),
+            circuit_open=(lambda: ws.paused) if ws is not None else (lambda: False),
         )
         server = HealthServer(
             alive=lambda: poller.alive(settings.health_max_poll_age_seconds),

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     def _check_combinations(self) -> Self:
         if self.ws_api_key and self.ws_api_key_secret_id:
             raise ValueError("set only one of WSBRIDGE_WS_API_KEY and WSBRIDGE_WS_API_KEY_SECRET_ID")
+        if self.handler_timeout_seconds <= self.ws_scan_wait_seconds:
+            raise ValueError(
+                "WSBRIDGE_HANDLER_TIMEOUT_SECONDS must be longer than WSBRIDGE_WS_SCAN_WAIT_SECONDS, "
+                "or every recommendation scan that is waited for is cancelled"
+            )
         if self.handler_timeout_seconds > 43200:
             raise ValueError("WSBRIDGE_HANDLER_TIMEOUT_SECONDS exceeds SQS's 12 h visibility cap")
         if self.visibility_timeout_seconds < 3 * self.heartbeat_interval_seconds:

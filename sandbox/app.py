@@ -13,6 +13,7 @@ from sandbox.api import add_api_routes
 from sandbox.core import SANDBOX, Sandbox
 from sandbox.faults import Faults
 from sandbox.http import ApiError, error_response
+from sandbox.requests import JSON_BODY
 
 API_PREFIX = "/api/"
 _MESSAGES = {
@@ -65,7 +66,7 @@ async def api_gate(request: web.Request, handler: Any) -> web.StreamResponse:
             parsed, recorded = orjson.loads(raw), orjson.loads(raw)
         except orjson.JSONDecodeError:
             malformed, recorded = True, raw[:2000].decode("utf-8", "replace")
-    request["json"] = parsed
+    request[JSON_BODY] = parsed
     query = {name: request.query.getall(name) for name in request.query}
     call = sb.calls.start(request.method, request.path, query, recorded, scheme)
     response = await _serve(sb, request, handler, key, malformed)

@@ -62,7 +62,7 @@ class Sandbox:
         self.calls = CallLog()
         self.rates = RateWindow()
         self.dice = FaultDice()
-        self.faults = self.default_faults.model_copy()
+        self.faults = self.default_faults
         self.world = World()
         self.tasks = TaskRunner(self.world, lambda: self.faults)
         self.reset()

@@ -10,11 +10,13 @@ from aiohttp import web
 from sandbox.core import SANDBOX, Sandbox
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON_BODY = web.RequestKey("json", object)
+"""Where the middleware leaves the parsed JSON body (``None`` when there is none)."""
 
 
 def body(request: web.Request) -> Any:
     """The parsed JSON body (parsed once by the middleware)."""
-    return request.get("json")
+    return request.get(JSON_BODY)
 
 
 def flag(request: web.Request, name: str) -> bool:

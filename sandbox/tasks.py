@@ -60,14 +60,15 @@ class TaskRunner:
             raise bad_request("A scheduled task with this name already exists.")
         if task_type not in SCAN_PARAMETERS and task_type not in OTHER_TYPES:
             raise bad_request(f"Invalid scheduled task type: {task_type}")
+        if not isinstance(body.get("scheduleDetails", {}), dict):
+            raise bad_request("scheduleDetails must be a JSON object.")
         if task_type in SCAN_PARAMETERS:
             self._targets({**body, "ID": 0})
         task = {key: value for key, value in body.items() if key != "runNow"}
         task["ID"] = self.world.next_task_id
         self.world.next_task_id += 1
         task.setdefault("enabled", True)
-        task.setdefault("scheduleDetails", {"recurrenceType": "none"})
-        task["scheduleDetails"].setdefault("timeZone", "UTC")
+        task["scheduleDetails"] = {"recurrenceType": "none", "timeZone": "UTC", **task.get("scheduleDetails", {})}
         task["nextRunTime"] = 0
         self.world.tasks[task["ID"]] = task
         self.world.task_names[name] = task["ID"]

@@ -18,6 +18,7 @@ def test_queue_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"WSBRIDGE_WS_AUTH_SCHEME": "basic"}, "WSBRIDGE_WS_AUTH_SCHEME"),
         ({"WSBRIDGE_WS_API_KEY": "k", "WSBRIDGE_WS_API_KEY_SECRET_ID": "s"}, "only one of"),
         ({"WSBRIDGE_RETRY_BASE_SECONDS": "100", "WSBRIDGE_RETRY_MAX_SECONDS": "10"}, "RETRY_BASE"),
+        ({"WSBRIDGE_HANDLER_TIMEOUT_SECONDS": "60"}, "WSBRIDGE_WS_SCAN_WAIT_SECONDS"),
     ],
 )
 def test_unsafe_combinations_fail_with_one_line(

@@ -124,7 +124,7 @@ def test_a_handler_over_its_timeout_is_cancelled_and_retried(
     queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
 ) -> None:
     queue = queue_factory()
-    daemon = daemon_factory(queue, handler_timeout_seconds=1, retry_base_seconds=1)
+    daemon = daemon_factory(queue, handler_timeout_seconds=1, ws_scan_wait_seconds=0.5, retry_base_seconds=1)
     event = probe_event(run_id, sleep_seconds=30, sleep_attempts=1)
     queue.send(json.dumps(event))
     lines = wait_for(lambda: _lines(daemon, 2), 20, what="the retry to succeed")

@@ -223,3 +223,38 @@ async def test_a_create_that_failed_before_processing_is_sent_again(sandbox: Any
         ("POST", "/api/scheduledtasks", 200),
         ("DELETE", "/api/scheduledtasks/1", 204),
     ]
+
+
+async def test_a_failed_lookup_before_resending_a_create_does_not_lose_the_scan(
+    sandbox: Any, make_client: MakeClient
+) -> None:
+    await sandbox.faults(fail_next=2, error_status=503)
+    await make_client().run_malware_scan(2)
+    calls = [(c["method"], c["path"], c["status"]) for c in await sandbox.calls()]
+    assert calls == [
+        ("POST", "/api/scheduledtasks", 503),
+        ("POST", "/api/scheduledtasks/search", 503),
+        ("POST", "/api/scheduledtasks", 200),
+        ("DELETE", "/api/scheduledtasks/1", 204),
+    ]
+
+
+async def test_a_429_holds_every_call_and_shows_as_paused(sandbox: Any, make_client: MakeClient) -> None:
+    await sandbox.faults(fail_next=1, error_status=429, retry_after_seconds=0.3)
+    client = make_client()
+    first = asyncio.create_task(client.get_computer(1))
+    await asyncio.sleep(0.1)
+    assert client.paused and 0 < client.throttled_for <= 0.3
+    assert not client.circuit_open, "throttling is not an outage"
+    second = asyncio.create_task(client.get_computer(2))
+    await asyncio.sleep(0.05)
+    assert len(await sandbox.calls()) == 1, "the other call waits too"
+    assert [c.id for c in await asyncio.gather(first, second)] == [1, 2]
+    assert not client.paused
+
+
+async def test_check_does_not_retry(sandbox: Any, make_client: MakeClient) -> None:
+    await sandbox.faults(fail_next=1, error_status=500)
+    with pytest.raises(ServerError):
+        await make_client().check()
+    assert len(await sandbox.calls()) == 1

@@ -71,7 +71,13 @@ def test_a_protected_instance_is_scanned_and_malware_families_add_a_malware_scan
 
 def test_a_plan_keeps_the_first_action_of_each_coalescing_key() -> None:
     first = Notify("t", "first", dedupe_key="k")
-    actions = [RunIntegrityScan(1), first, RunIntegrityScan(1), Notify("t", "second", dedupe_key="k"), RunIntegrityScan(2)]
+    actions = [
+        RunIntegrityScan(1),
+        first,
+        RunIntegrityScan(1),
+        Notify("t", "second", dedupe_key="k"),
+        RunIntegrityScan(2),
+    ]
 
     assert unique(actions) == [RunIntegrityScan(1), first, RunIntegrityScan(2)]
 

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 from handler_samples import event_from, sample_document, sample_event, triage, with_detail
+from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
 from consumer.handler import Decision
 
-GD_ASFF = "securityhub-imported-guardduty-ec2-1.json"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
 
 
@@ -16,26 +16,6 @@ def asff_document(name: str, **finding: Any) -> dict[str, Any]:
     document = sample_document(name)
     document["detail"]["findings"][0].update(finding)
     return document
-
-
-def native_guardduty_for(asff: dict[str, Any]) -> dict[str, Any]:
-    """The native GuardDuty event for the finding in a GuardDuty ASFF sample, built from its fields."""
-    native = sample_document("guardduty-canary-ec2-1.json")
-    instance = asff["Resources"][0]["Id"].rsplit("/", 1)[1]
-    native["account"] = asff["AwsAccountId"]
-    native["detail"].update(
-        id=asff["Id"].rsplit("/", 1)[1],
-        arn=asff["Id"].replace("arn:aws::", "arn:aws:"),
-        accountId=asff["AwsAccountId"],
-        region=asff["Resources"][0]["Region"],
-        type="UnauthorizedAccess:EC2/SSHBruteForce",
-        severity=asff["Severity"]["Product"],
-        createdAt=asff["CreatedAt"],
-        updatedAt=asff["UpdatedAt"],
-    )
-    native["detail"]["resource"]["instanceDetails"]["instanceId"] = instance
-    native["detail"]["service"]["count"] = int(asff["ProductFields"]["aws/guardduty/service/count"])
-    return native
 
 
 def test_a_guardduty_finding_gets_one_key_and_one_verdict_whichever_way_it_arrives() -> None:
@@ -54,25 +34,8 @@ def test_a_guardduty_finding_gets_one_key_and_one_verdict_whichever_way_it_arriv
 
 
 def test_an_inspector2_finding_gets_one_key_whichever_way_it_arrives() -> None:
-    native = sample_event("inspector2-package-ec2-2.json")
-    detail = native.detail
-    document = asff_document(
-        "securityhub-imported-inspector2-ecr-1.json",
-        Id=detail["findingArn"],
-        AwsAccountId=detail["awsAccountId"],
-        Region="eu-central-1",
-        UpdatedAt="2023-09-08T20:07:30.366Z",
-        Severity={"Label": "MEDIUM", "Normalized": 40},
-        Resources=[
-            {
-                "Type": "AwsEc2Instance",
-                "Id": "arn:aws:ec2:eu-central-1:644160558196:instance/i-07b035550fa86717d",
-                "Partition": "aws",
-                "Region": "eu-central-1",
-            }
-        ],
-        Vulnerabilities=[{"Id": "CVE-2022-40982"}],
-    )
+    native = sample_event(INSPECTOR_NATIVE)
+    document = inspector_asff_document()
 
     hub_verdict, native_verdict = triage(event_from(document)), triage(native)
 

@@ -1,0 +1,156 @@
+"""GuardDuty planning against the WS sandbox: scans for protected instances, notices for the others."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from handler_samples import event_from, registry, sample_document
+from planning import RecordingNotifier, admin, brief, context
+
+from consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
+from consumer.dedupe import MemoryDedupeStore
+from consumer.envelope import Event
+from consumer.executor import Executor
+from consumer.handler import Decision, HandlerContext
+from consumer.report_actions import LogNotice
+from consumer.services import Services
+from consumer.workload_security import WorkloadSecurityError
+
+WEB_1 = "i-12345678901234567"
+LEGACY = "i-05746eb48123455e0"
+
+
+def finding(instance_id: str, finding_type: str = "UnauthorizedAccess:EC2/SSHBruteForce", **detail: Any) -> Event:
+    """The canary sample about ``instance_id`` with another type (and detail fields)."""
+    document = sample_document("guardduty-canary-ec2-1.json")
+    document["detail"]["resource"]["instanceDetails"]["instanceId"] = instance_id
+    document["detail"].update(type=finding_type, **detail)
+    return event_from(document)
+
+
+async def plan(event: Event, planning: HandlerContext, **policy: Any) -> list[Any]:
+    handler = registry({"guardduty": policy})["GuardDuty Finding"]
+    verdict = handler.triage(event)
+    assert verdict.decision is Decision.HANDLE, verdict.reason
+    return list(await handler.plan(event, verdict, planning))
+
+
+async def test_a_protected_instance_gets_an_applied_recommendation_scan_then_an_integrity_scan(
+    planning: HandlerContext,
+) -> None:
+    assert await plan(finding(WEB_1), planning) == [RunRecommendationScan(1, apply=True), RunIntegrityScan(1)]
+
+
+@pytest.mark.parametrize(
+    ("finding_type", "extra"),
+    [
+        ("CryptoCurrency:EC2/BitcoinTool.B!DNS", [RunMalwareScan(1)]),
+        ("Backdoor:EC2/C&CActivity.B!DNS", [RunMalwareScan(1)]),
+        ("Trojan:EC2/BlackholeTraffic!DNS", [RunMalwareScan(1)]),
+        ("Recon:EC2/PortProbeUnprotectedPort", []),
+    ],
+)
+async def test_threat_families_add_a_malware_scan_by_default(
+    finding_type: str, extra: list[Any], planning: HandlerContext
+) -> None:
+    actions = await plan(finding(WEB_1, finding_type), planning)
+
+    assert actions == [RunRecommendationScan(1, apply=True), RunIntegrityScan(1), *extra]
+
+
+async def test_families_are_configurable_and_can_also_notify(planning: HandlerContext) -> None:
+    event = finding(WEB_1, "Recon:EC2/PortProbeUnprotectedPort")
+
+    actions = await plan(event, planning, malware_scan_families=["Recon"], notify_families=["Recon"])
+
+    assert [brief(action) for action in actions] == [
+        "recommendation_scan:1",
+        "integrity_scan:1",
+        "malware_scan:1",
+        f"notify:scanned-instance:{WEB_1}",
+    ]
+    assert actions[-1].details["scans"] == ["recommendation_scan", "integrity_scan", "malware_scan"]
+
+
+async def test_an_unknown_instance_is_a_notice_with_what_the_team_needs(planning: HandlerContext) -> None:
+    event = finding("i-0123456789abcdef0", severity=7.5)
+
+    [notice] = await plan(event, planning)
+
+    assert isinstance(notice, Notify)
+    assert notice.topic == "unprotected-instance"
+    assert notice.dedupe_key == "unprotected-instance:i-0123456789abcdef0"
+    details = notice.details
+    assert details["instance_id"] == "i-0123456789abcdef0"
+    assert (details["account"], details["region"]) == ("123456789012", "us-east-1")
+    assert (details["finding_type"], details["severity"]) == ("UnauthorizedAccess:EC2/SSHBruteForce", 7.5)
+    assert details["console_url"] == (
+        "https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1"
+        "#/findings?macros=current&fId=16afba5c5c43e07c9e3e5e2e544e95df"
+    )
+    assert details["instance_console_url"].endswith("#InstanceDetails:instanceId=i-0123456789abcdef0")
+    assert "not known to Workload Security" in details["reason"]
+
+
+async def test_an_unprotected_instance_notice_says_why(planning: HandlerContext) -> None:
+    [notice] = await plan(finding(LEGACY), planning)
+
+    assert (notice.details["computer_id"], notice.details["computer_name"]) == (4, "demo-legacy-1")
+    assert "anti malware is off" in notice.details["reason"]
+    assert "intrusion prevention is in detect mode" in notice.details["reason"]
+
+
+async def test_the_affected_account_is_the_findings_not_the_receivers(planning: HandlerContext) -> None:
+    document = sample_document("guardduty-canary-ec2-1.json")
+    document["account"] = "999999999999"
+    document["detail"]["resource"]["instanceDetails"]["instanceId"] = "i-0123456789abcdef0"
+
+    [notice] = await plan(event_from(document), planning)
+
+    assert notice.details["account"] == "123456789012"
+
+
+async def test_without_a_notification_channel_the_notice_goes_to_the_log(services: Services) -> None:
+    quiet = context(dataclasses.replace(services, notify=None))
+
+    [notice] = await plan(finding(LEGACY), quiet)
+
+    assert isinstance(notice, LogNotice)
+    assert notice.coalesce_key == f"log_notice:unprotected-instance:{LEGACY}"
+
+
+async def test_many_findings_about_one_instance_send_one_notice_per_window(
+    planning: HandlerContext, notifier: RecordingNotifier, services: Services
+) -> None:
+    executor = Executor(services, MemoryDedupeStore(), window_seconds=60, dry_run=False)
+    for severity in (2.0, 5.0, 8.0):
+        await executor.execute(await plan(finding(LEGACY, severity=severity), planning))
+
+    assert [topic for topic, _, _ in notifier.sent] == ["unprotected-instance"]
+
+
+async def test_a_retry_plans_the_same_actions(planning: HandlerContext) -> None:
+    first = await plan(finding(WEB_1, "Trojan:EC2/DNSDataExfiltration"), planning)
+    second = await plan(finding(WEB_1, "Trojan:EC2/DNSDataExfiltration"), planning)
+
+    assert first == second
+
+
+async def test_retryable_ws_errors_propagate_so_the_message_is_retried(planning: HandlerContext, sandbox: str) -> None:
+    admin(sandbox, "POST", "faults", {"error_rate": 1.0, "error_status": 503})
+
+    with pytest.raises(WorkloadSecurityError) as error:
+        await plan(finding(WEB_1), planning)
+
+    assert error.value.retryable
+
+
+async def test_below_min_severity_is_skipped_before_planning() -> None:
+    handler = registry({"guardduty": {"min_severity": 7}})["GuardDuty Finding"]
+
+    verdict = handler.triage(finding(WEB_1, severity=5))
+
+    assert verdict.decision is Decision.SKIP
+    assert "below min_severity 7" in verdict.reason

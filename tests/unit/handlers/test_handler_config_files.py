@@ -1,0 +1,43 @@
+"""config/handlers.example.toml lists every policy setting with its default; the demo file loads."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+from handler_samples import handler_classes, registry
+from planning import ROOT
+
+from handlers.policy import Policy, load_policy
+
+EXAMPLE = tomllib.loads((ROOT / "config" / "handlers.example.toml").read_text())["handlers"]
+DEMO = tomllib.loads((ROOT / "config" / "handlers.demo.toml").read_text())["handlers"]
+
+
+def policy_model(name: str) -> type[Policy]:
+    model = type(vars(handler_classes()[name]({}))["options"])
+    assert issubclass(model, Policy)
+    return model
+
+
+def assert_complete(model: type[Policy], table: dict[str, Any], where: str) -> None:
+    assert set(table) == set(model.model_fields), f"{where} must list exactly the settings of {model.__name__}"
+    for key, field in model.model_fields.items():
+        if isinstance(field.annotation, type) and issubclass(field.annotation, Policy):
+            assert_complete(field.annotation, table[key], f"{where}.{key}")
+
+
+@pytest.mark.parametrize("name", sorted(handler_classes()))
+def test_the_example_shows_every_setting_with_its_default(name: str) -> None:
+    model = policy_model(name)
+    table = EXAMPLE[name]
+
+    assert_complete(model, table, f"[handlers.{name}]")
+    assert load_policy(model, table) == load_policy(model, {})
+
+
+def test_the_demo_policies_load() -> None:
+    handlers = {handler.name: handler for handler in registry(DEMO).values()}
+
+    assert set(DEMO) <= set(handlers)
