@@ -30,6 +30,8 @@ QUEUE_ATTRIBUTES = {
 DLQ_ATTRIBUTES = {"MessageRetentionPeriod": str(14 * 24 * 3600)}
 TARGET_ID = "wsbridge-findings-queue"
 DEMO_TAG = "wsbridge:demo"
+NOTIFICATION_TOPIC = "wsbridge-notifications"
+NOTIFICATION_INBOX = "wsbridge-notifications-inbox"
 DEFAULT_SEED = ROOT / "sandbox" / "seed" / "default.json"
 
 
@@ -44,6 +46,8 @@ class Bootstrapped:
     rule_arn: str
     instances: dict[str, str]
     seeded_computers: int
+    notification_topic_arn: str = ""
+    notification_inbox_url: str = ""
 
 
 def session() -> boto3.session.Session:
@@ -69,6 +73,16 @@ def ensure_queues(sqs: Any) -> tuple[str, str, str, str]:
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
     url, arn = ensure_queue(sqs, QUEUE_NAME, {**QUEUE_ATTRIBUTES, "RedrivePolicy": redrive})
     return url, arn, dlq_url, dlq_arn
+
+
+def ensure_notifications(sns: Any, sqs: Any) -> tuple[str, str]:
+    """The topic the daemon notifies people on, and a queue subscribed to it to read them back."""
+    topic_arn = sns.create_topic(Name=NOTIFICATION_TOPIC)["TopicArn"]
+    inbox_url, inbox_arn = ensure_queue(sqs, NOTIFICATION_INBOX, {})
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    if not any(item["Endpoint"] == inbox_arn for item in subscriptions):
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic_arn, inbox_url
 
 
 def event_pattern(path: Path = PATTERN_FILE) -> str:
@@ -172,9 +186,10 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
     sqs, events, ec2 = aws.client("sqs"), aws.client("events"), aws.client("ec2")
     queue_url, queue_arn, dlq_url, dlq_arn = ensure_queues(sqs)
     rule_arn = ensure_rule(events, sqs, queue_url, queue_arn)
+    topic_arn, inbox_url = ensure_notifications(aws.client("sns"), sqs)
     instances = ensure_demo_instances(ec2)
     seeded = seed_sandbox(sandbox_url, instances, seed_file) if sandbox_url else 0
-    return Bootstrapped(queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded)
+    return Bootstrapped(queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url)
 
 
 def summary(result: Bootstrapped) -> str:
@@ -184,6 +199,7 @@ def summary(result: Bootstrapped) -> str:
         f"queue      {result.queue_url} (dead letters after {MAX_RECEIVE_COUNT} receives: {DLQ_NAME})",
         f"rule       {RULE_NAME} -> {QUEUE_NAME}",
         f"instances  {linked}",
+        f"notify     {NOTIFICATION_TOPIC} -> {NOTIFICATION_INBOX}",
     ]
     if result.seeded_computers:
         lines.append(f"sandbox    seeded with {result.seeded_computers} computers")

@@ -29,6 +29,8 @@ def stack_environment(settings: StackSettings, result: Bootstrapped) -> dict[str
         **endpoints(settings),
         "WSBRIDGE_QUEUE_URL": result.queue_url,
         "WSBRIDGE_DLQ_URL": result.dlq_url,
+        "WSBRIDGE_NOTIFY_SNS_TOPIC_ARN": result.notification_topic_arn,
+        "WSBRIDGE_STACK_NOTIFICATIONS_URL": result.notification_inbox_url,
         "WSBRIDGE_WS_URL": f"{settings.sandbox_url}/api",
         "WSBRIDGE_WS_API_KEY": SANDBOX_API_KEY,
         "WSBRIDGE_SANDBOX_URL": settings.sandbox_url,
