@@ -111,7 +111,7 @@ def test_heartbeat_keeps_a_long_handler_from_being_redelivered(
     queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
 ) -> None:
     queue = queue_factory(visibility_timeout=5)
-    daemon = daemon_factory(queue, visibility_timeout_seconds=5, handler_timeout_seconds=60)
+    daemon = daemon_factory(queue, visibility_timeout_seconds=5, handler_timeout_seconds=60, ws_scan_wait_seconds=30)
     event = probe_event(run_id, sleep_seconds=16)
     queue.send(json.dumps(event))
     wait_for(lambda: "done" in daemon.probe_records(event["id"]), 40, what="the long handler to finish")
