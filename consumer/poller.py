@@ -1,10 +1,9 @@
-"""Receive loops, bounded concurrency, lease heartbeat, and settling each message's outcome.
+"""Receive loops, bounded concurrency and the shutdown drain.
 
 Each receive loop asks only for as many messages as there are free slots, and not at all while the
-Workload Security circuit is open. A message is deleted only after its outcome is final; a transient
-failure returns it with a delay that grows with its receive count; poison is copied to the DLQ and
-then deleted. ``stop()`` stops receiving at once and drains until the deadline, then cancels what is
-still processing and makes those messages visible again.
+Workload Security API is down or throttling us; each received message runs in its own task (see
+:mod:`consumer.worker`). ``stop()`` stops receiving at once and drains until the deadline, then
+cancels what is still processing and makes those messages visible again.
 """
 
 from __future__ import annotations
@@ -13,15 +12,15 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 
 from consumer import metrics
-from consumer.handler import Triage
-from consumer.pipeline import Assessment, Outcome, OutcomeKind, Pipeline, assess
+from consumer.pipeline import Pipeline
 from consumer.settings import Settings
 from consumer.sqs import BatchDeleter, Message, QueueClient
+from consumer.worker import MessageWorker
 
 _ERROR_BACKOFF_MAX_SECONDS = 30.0
 
@@ -31,13 +30,13 @@ class _InFlight:
     message: Message
     task: asyncio.Task[None] | None = None
     settling: bool = False
-    started: float = field(default_factory=time.monotonic)
 
+    @property
+    def key(self) -> str:
+        return self.message.message_id + self.message.receipt_handle
 
-def retry_delay(receive_count: int, base_seconds: int, max_seconds: int) -> int:
-    """Visibility delay before the next attempt: base * 2^(receive_count - 1), capped."""
-    exponent = min(max(receive_count - 1, 0), 30)
-    return int(min(max_seconds, base_seconds * 2**exponent))
+    def mark_settling(self) -> None:
+        self.settling = True
 
 
 class Poller:
@@ -55,7 +54,7 @@ class Poller:
         self._settings = settings
         self._queue = queue
         self._deleter = deleter
-        self._pipeline = pipeline
+        self._worker = MessageWorker(settings, queue, deleter, pipeline)
         self._circuit_open = circuit_open
         self._free = settings.concurrency
         self._slots = asyncio.Condition()
@@ -162,84 +161,15 @@ class Poller:
         metrics.MESSAGES_RECEIVED.inc()
         metrics.MESSAGES_IN_FLIGHT.inc()
         entry = _InFlight(message)
-        self._in_flight[message.message_id + message.receipt_handle] = entry
+        self._in_flight[entry.key] = entry
         entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
 
     async def _process(self, entry: _InFlight) -> None:
-        message = entry.message
-        heartbeat = asyncio.create_task(self._heartbeat(message))
         try:
-            try:
-                async with asyncio.timeout(self._settings.handler_timeout_seconds):
-                    outcome = await self._pipeline.process(message.body)
-            except TimeoutError:
-                outcome = self._timed_out(message)
-            finally:
-                heartbeat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await heartbeat
-            entry.settling = True
-            await self._settle(message, outcome, entry.started)
+            await self._worker.handle(entry.message, entry.mark_settling)
         except asyncio.CancelledError:
-            self._log.info("message released at shutdown", message_id=message.message_id)
+            pass
         finally:
-            self._in_flight.pop(message.message_id + message.receipt_handle, None)
+            self._in_flight.pop(entry.key, None)
             metrics.MESSAGES_IN_FLIGHT.dec()
             await self._give_back(1)
-
-    def _timed_out(self, message: Message) -> Outcome:
-        assessment = assess(message.body, self._pipeline.registry, self._settings.unknown_detail_type)
-        reason = f"handler timed out after {self._settings.handler_timeout_seconds:g} s"
-        return Outcome(OutcomeKind.RETRY, reason, assessment)
-
-    async def _heartbeat(self, message: Message) -> None:
-        interval = self._settings.heartbeat_interval_seconds
-        while True:
-            await asyncio.sleep(interval)
-            if await self._queue.change_visibility(message, self._settings.visibility_timeout_seconds):
-                metrics.VISIBILITY_EXTENSIONS.inc()
-
-    async def _settle(self, message: Message, outcome: Outcome, started: float) -> None:
-        kind = outcome.kind
-        delay: int | None = None
-        try:
-            if kind is OutcomeKind.DEAD_LETTER:
-                await self._queue.dead_letter(message, outcome.reason)
-            if kind is OutcomeKind.RETRY:
-                delay = retry_delay(
-                    message.receive_count, self._settings.retry_base_seconds, self._settings.retry_max_seconds
-                )
-                await self._queue.change_visibility(message, delay)
-            else:
-                await self._deleter.delete(message)
-        except Exception as error:
-            self._log.error(
-                "could not settle message; it returns after its visibility timeout",
-                message_id=message.message_id,
-                outcome=kind.value,
-                error=str(error),
-            )
-        self._record(message, outcome, started, delay)
-
-    def _record(self, message: Message, outcome: Outcome, started: float, delay: int | None) -> None:
-        assessment: Assessment = outcome.assessment
-        duration = time.monotonic() - started
-        labels = (assessment.detail_type, assessment.handler_name)
-        metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
-        metrics.HANDLER_DURATION.labels(*labels).observe(duration)
-        triage: Triage = assessment.triage
-        log = self._log.warning if outcome.kind in (OutcomeKind.RETRY, OutcomeKind.DEAD_LETTER) else self._log.info
-        log(
-            "message",
-            message_id=message.message_id,
-            event_id=assessment.event.id if assessment.event else None,
-            detail_type=assessment.detail_type,
-            handler=assessment.handler_name,
-            outcome=outcome.kind.value,
-            reason=outcome.reason,
-            receive_count=message.receive_count,
-            retry_in_seconds=delay,
-            duration_ms=round(duration * 1000, 1),
-            targets={key: value for key, value in triage.targets.as_json().items() if value},
-            actions=[executed.as_json() for executed in outcome.actions],
-        )
