@@ -76,6 +76,7 @@ def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
     try:
         result = stack.up(settings, started)
         daemon_env = {**os.environ, **result.environment}
+        daemon_env.setdefault("WSBRIDGE_HANDLER_CONFIG", str(settings.root / "config" / "handlers.demo.toml"))
         if sys.stdout.isatty():
             daemon_env.setdefault("WSBRIDGE_LOG_FORMAT", "console")
         daemon = foreground.start_daemon(daemon_command(settings), daemon_env)
@@ -86,7 +87,8 @@ def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
         stack.say(
             f"sent {len(events)} sample findings through EventBridge. Watch the metrics at "
             f"http://127.0.0.1:{settings.metrics_port}/metrics and the WS calls at "
-            f"{settings.sandbox_url}/_sandbox/calls; Ctrl-C stops everything"
+            f"{settings.sandbox_url}/_sandbox/calls; notifications land in the queue "
+            f"{result.environment['WSBRIDGE_STACK_NOTIFICATIONS_URL']}; Ctrl-C stops everything"
         )
         return foreground.exit_code(daemon.wait())
     except KeyboardInterrupt:
