@@ -46,7 +46,8 @@ class Registry:
         cls, policies: Mapping[str, Any] | None = None, enabled: frozenset[str] | None = None
     ) -> Registry:
         """Load the installed plugins (all, or the ``enabled`` entry-point names), each with its policy table."""
-        policies = dict(policies or {})
+        configured = dict(policies or {})
+        policies = dict(configured)
         handlers = []
         points = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda item: item.name)
         if enabled is not None:
@@ -61,8 +62,11 @@ class Registry:
                 raise RegistryError(f"handler plugin {point.name!r} ({point.value}) failed to load: {error}") from None
             if not (isinstance(handler_class, type) and issubclass(handler_class, Handler)):
                 raise RegistryError(f"handler plugin {point.name!r} ({point.value}) is not a Handler subclass")
+            policy = dict(policies.pop(handler_class.name, {}))
+            for other in handler_class.inherits_policies:
+                policy.setdefault(other, configured.get(other, {}))
             try:
-                handlers.append(handler_class(policies.pop(handler_class.name, {})))
+                handlers.append(handler_class(policy))
             except Exception as error:
                 raise RegistryError(f"handler {handler_class.name!r}: invalid policy: {error}") from None
         if policies and enabled is None:

@@ -89,6 +89,8 @@ class Handler(ABC):
 
     name: ClassVar[str]
     detail_types: ClassVar[tuple[str, ...]]
+    inherits_policies: ClassVar[tuple[str, ...]] = ()
+    """Other handlers whose policy tables become sub-tables of this one's, unless it sets its own."""
 
     def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
         """``policy`` is this handler's table from the handler TOML file."""

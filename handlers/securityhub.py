@@ -61,6 +61,7 @@ class SecurityHubHandler(Handler):
 
     name = "securityhub"
     detail_types = (IMPORTED, CUSTOM_ACTION)
+    inherits_policies = ("guardduty", "inspector", "macie")
 
     def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
         super().__init__(policy)

@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from consumer.dispatch import Registry
 from consumer.envelope import Event, parse_body, parse_document
 from consumer.handler import Handler, Triage
 
@@ -27,14 +28,10 @@ def handler_classes() -> dict[str, type[Handler]]:
 
 
 def registry(policies: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Handler]:
-    """detail-type -> handler instance, as the daemon builds it."""
-    by_detail_type: dict[str, Handler] = {}
-    for name, handler_class in handler_classes().items():
-        handler = handler_class((policies or {}).get(name, {}))
-        for detail_type in handler.detail_types:
-            assert detail_type not in by_detail_type, f"{detail_type} claimed twice"
-            by_detail_type[detail_type] = handler
-    return by_detail_type
+    """detail-type -> handler instance, built by the registry as the daemon builds it."""
+    built = Registry.from_entry_points(policies or {}, enabled=frozenset(handler_classes()))
+    handlers = {entry.detail_type: built.lookup(entry.detail_type) for entry in built.registrations()}
+    return {detail_type: handler for detail_type, handler in handlers.items() if handler is not None}
 
 
 def sample_document(name: str) -> dict[str, Any]:
