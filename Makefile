@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STACK := $(BIN)/python -m devstack
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml tests/plugins/probe/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: run test venv lock lint typecheck unit stack-up stack-down docs clean
+.PHONY: run test venv lock lint typecheck unit stack-up stack-down docs clean bench test-reliability
 
 venv: $(STAMP)
 
@@ -43,6 +43,16 @@ run: venv
 
 test: venv lint typecheck
 	$(STACK) test -- $(BIN)/pytest -q -p no:cacheprovider tests
+
+# The fault-injection suite at full size (`make test` runs it reduced).
+test-reliability: venv
+	$(STACK) test -- env WSBRIDGE_RELIABILITY_SCALE=full $(BIN)/pytest -q -p no:cacheprovider tests/reliability
+
+# The six benchmark figures into bench/results/ and docs/benchmarks.md (BENCH_ARGS, e.g. --runs 5).
+BENCH_TOOLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wsbridge/bench-tools
+bench: venv
+	@test -x $(BENCH_TOOLS)/bin/py-spy || { $(PYTHON) -m venv $(BENCH_TOOLS) && $(BENCH_TOOLS)/bin/pip install --quiet py-spy==0.4.3; }
+	$(STACK) test -- $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .stack .mypy_cache .ruff_cache .pytest_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -137,7 +138,7 @@ async def serve(settings: Settings) -> None:
             queue,
             BatchDeleter(sqs, settings.queue_url),
             rt.pipeline,
-            circuit_open=(lambda: ws.paused) if ws is not None else (lambda: False),
+            circuit_open=(lambda: ws.paused or ws.probing) if ws is not None else (lambda: False),
         )
         server = HealthServer(
             alive=lambda: poller.alive(settings.health_max_poll_age_seconds),
@@ -158,11 +159,24 @@ async def serve(settings: Settings) -> None:
             dry_run=rt.executor.dry_run,
             workload_security=settings.ws_url if ws is not None else None,
         )
+        prober = asyncio.create_task(probe_when_half_open(ws)) if ws is not None else None
         try:
             await poller.run()
         finally:
+            if prober is not None:
+                prober.cancel()
             await server.stop()
         log.info("stopped")
+
+
+async def probe_when_half_open(ws: WorkloadSecurityClient, interval_seconds: float = 0.5) -> None:
+    """While the WS circuit is half-open, probe it with a cheap read (the poller waits meanwhile), so that
+    no message is received only to fail again and spend one of its receives on the way to the DLQ."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        if ws.probing:
+            with contextlib.suppress(Exception):
+                await ws.check()
 
 
 def _on_signal(poller: Any, log: Any, signum: int) -> Any:

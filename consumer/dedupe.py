@@ -36,11 +36,17 @@ class DedupeStore(ABC):
         """Give up a claim (the work failed and will be retried)."""
 
 
-class MemoryDedupeStore(DedupeStore):
-    """A process-local store; expired keys are swept lazily, so memory stays bounded by the TTL."""
+DEFAULT_MAX_ENTRIES = 100_000
+"""About 25 MiB of keys; at a sustained 1,000 messages/s a 1 h TTL alone would keep 3.6 million."""
 
-    def __init__(self) -> None:
+
+class MemoryDedupeStore(DedupeStore):
+    """A process-local store; expired keys are swept lazily, and beyond ``max_entries`` the keys
+    written longest ago are forgotten first, so memory stays bounded whatever the message rate."""
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self._entries: OrderedDict[str, tuple[Claim, float]] = OrderedDict()
+        self._max_entries = max_entries
         self._now = time.monotonic
 
     def __len__(self) -> int:
@@ -70,6 +76,8 @@ class MemoryDedupeStore(DedupeStore):
     def _put(self, key: str, state: Claim, expires_at: float) -> None:
         self._entries[key] = (state, expires_at)
         self._entries.move_to_end(key)
+        if len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
 
     def _sweep(self, now: float) -> None:
         while self._entries:

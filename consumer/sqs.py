@@ -120,7 +120,7 @@ class QueueClient:
 class BatchDeleter:
     """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls."""
 
-    def __init__(self, client: Any, queue_url: str, linger_seconds: float = 0.02) -> None:
+    def __init__(self, client: Any, queue_url: str, linger_seconds: float = 0.005) -> None:
         """Start :meth:`run` as a task before calling :meth:`delete`."""
         self._client = client
         self._queue_url = queue_url

@@ -10,7 +10,7 @@ from typing import Any, Self
 from consumer.settings import Settings
 from consumer.workload_security.auth import ApiKey
 from consumer.workload_security.backoff import Backoff
-from consumer.workload_security.breaker import CircuitBreaker
+from consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from consumer.workload_security.cache import TtlCache
 from consumer.workload_security.computers import ComputerLookup, expand
 from consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
@@ -73,6 +73,11 @@ class WorkloadSecurityClient:
     def circuit_open(self) -> bool:
         """True while the breaker refuses calls (the API kept failing); the poller stops receiving."""
         return self._transport.breaker.is_open
+
+    @property
+    def probing(self) -> bool:
+        """Half-open: the next call probes the API; until one succeeds, take on one message at a time."""
+        return self._transport.breaker.state is BreakerState.HALF_OPEN
 
     @property
     def throttled_for(self) -> float:

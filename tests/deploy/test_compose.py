@@ -237,7 +237,7 @@ def test_one_shots_run_the_devstack_code_of_the_host_stack(services: dict[str, A
 
 
 def test_bootstrap_leaves_the_demo_instances_where_the_sample_sender_reads_them(
-    services: dict[str, Any], tmp_path: Path
+    services: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Runs the bootstrap service's script, with a stand-in for the bootstrap itself, in an /app-like directory."""
     (tmp_path / ".stack").mkdir()
@@ -263,6 +263,7 @@ def test_bootstrap_leaves_the_demo_instances_where_the_sample_sender_reads_them(
         "demo-db-1": "i-0fedcba9876543210",
     }
     settings = import_from_checkout("devstack.settings")
+    monkeypatch.delenv("WSBRIDGE_STACK_DIR", raising=False)
     assert settings.load().env_file.relative_to(settings.ROOT) == Path(".stack/env")
 
 

@@ -28,3 +28,15 @@ async def test_expired_keys_are_forgotten_and_swept(monkeypatch: pytest.MonkeyPa
     now[0] += 11
     assert await store.claim("k0", 10) is Claim.NEW
     assert len(store) == 1
+
+
+async def test_beyond_max_entries_the_oldest_keys_are_forgotten_first() -> None:
+    store = MemoryDedupeStore(max_entries=3)
+    for key in ("a", "b", "c"):
+        await store.claim(key, 60)
+        await store.complete(key, 60)
+    await store.claim("d", 60)
+
+    assert len(store) == 3
+    assert await store.claim("b", 60) is Claim.DONE
+    assert await store.claim("a", 60) is Claim.NEW

@@ -1,0 +1,1 @@
+"""Benchmarks of wsbridge against the seed's pattern, a thread pool and the emulator's own limit."""
