@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from consumer.json_types import json_type
+
 SNS_NOTIFICATION = "SNS Notification"
 CONFIG_RULE_INVOCATION = "Config Rules Invocation"
 
@@ -49,7 +51,7 @@ def parse_body(body: str | bytes) -> Event:
 def parse_document(document: Any, body: str | bytes = b"") -> Event:
     """Parse an already-decoded JSON document (an envelope, SNS notification or Config invocation)."""
     if not isinstance(document, dict):
-        raise MalformedMessage(f"body is a JSON {_json_type(document)}, not an object")
+        raise MalformedMessage(f"body is a JSON {json_type(document)}, not an object")
     if "detail-type" in document or ("detail" in document and "source" in document):
         return _eventbridge(document)
     if document.get("Type") == "Notification" and "Message" in document:
@@ -64,7 +66,7 @@ def _eventbridge(document: dict[str, Any]) -> Event:
     if isinstance(detail, str):
         detail = _json_object_from_string(detail, "detail")
     elif not isinstance(detail, dict):
-        raise MalformedMessage(f"detail is a JSON {_json_type(detail)}, not an object")
+        raise MalformedMessage(f"detail is a JSON {json_type(detail)}, not an object")
     resources = document.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(item, str) for item in resources):
         raise MalformedMessage("resources is not a list of strings")
@@ -125,13 +127,13 @@ def _config_rule_invocation(document: dict[str, Any], body: str | bytes) -> Even
 
 def _json_object_from_string(text: Any, name: str) -> dict[str, Any]:
     if not isinstance(text, str):
-        raise MalformedMessage(f"{name} is a JSON {_json_type(text)}, not an object or JSON string")
+        raise MalformedMessage(f"{name} is a JSON {json_type(text)}, not an object or JSON string")
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         raise MalformedMessage(f"{name} is a string that is not JSON: {_snippet(text)}") from None
     if not isinstance(value, dict):
-        raise MalformedMessage(f"{name} holds a JSON {_json_type(value)}, not an object")
+        raise MalformedMessage(f"{name} holds a JSON {json_type(value)}, not an object")
     return value
 
 
@@ -140,7 +142,7 @@ def _required_string(document: dict[str, Any], key: str) -> str:
     if value is None:
         raise MalformedMessage(f"envelope has no {key}")
     if not isinstance(value, str) or not value.strip():
-        raise MalformedMessage(f"envelope {key} is a JSON {_json_type(value)}, not a non-empty string")
+        raise MalformedMessage(f"envelope {key} is a JSON {json_type(value)}, not a non-empty string")
     return value
 
 
@@ -149,27 +151,13 @@ def _optional_string(document: dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise MalformedMessage(f"envelope {key} is a JSON {_json_type(value)}, not a string")
+        raise MalformedMessage(f"envelope {key} is a JSON {json_type(value)}, not a string")
     return value
 
 
 def _arn_field(arn: str, index: int) -> str:
     parts = arn.split(":")
     return parts[index] if len(parts) > index else ""
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _snippet(body: str | bytes) -> str:

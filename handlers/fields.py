@@ -8,24 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from consumer.json_types import json_type
+
 
 class InvalidField(Exception):
     """A field is missing or has the wrong JSON type; ``str()`` is the one-line reason."""
-
-
-def json_type(value: object) -> str:
-    """The JSON name of a decoded value's type."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 class Node:

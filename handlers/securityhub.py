@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from consumer.handler import Handler, HandlerContext, Triage
+from consumer.json_types import json_type
 from handlers.asff import product_of, read_guardduty, read_inspector, read_macie
-from handlers.fields import InvalidField, Node, json_type
+from handlers.fields import InvalidField, Node
 from handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
 from handlers.guardduty import decide as decide_guardduty
 from handlers.inspector import InspectorFinding, InspectorPolicy
