@@ -79,10 +79,6 @@ class Sandbox:
         calls: list[dict[str, Any]] = self._call("GET", f"calls?since={since}")["calls"]
         return calls
 
-    def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = self._call("GET", "state")
-        return state
-
 
 # --- queues -------------------------------------------------------------------------------------
 
@@ -137,19 +133,6 @@ def depth(sqs: Any, url: str) -> tuple[int, int]:
     names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
     return int(attributes[names[0]]), int(attributes[names[1]])
-
-
-def purge(sqs: Any, url: str) -> None:
-    """Remove every message, visible or not (``PurgeQueue`` can be refused twice in 60 s)."""
-    try:
-        sqs.purge_queue(QueueUrl=url)
-    except Exception:
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages")
-            if not messages:
-                return
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-            sqs.delete_message_batch(QueueUrl=url, Entries=entries)
 
 
 # --- process readings ---------------------------------------------------------------------------

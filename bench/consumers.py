@@ -10,8 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,11 +135,3 @@ def wait_ready(running: Running, timeout: float = 30) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"{running.name} was not ready within {timeout:g} s")
-
-
-@contextmanager
-def running(started: Running) -> Iterator[Running]:
-    try:
-        yield started
-    finally:
-        started.stop()
