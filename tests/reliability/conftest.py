@@ -5,28 +5,13 @@ from typing import Any
 
 import pytest
 from harness import EventBus, full_scale
-from support.daemon import QueueUnderTest, make_queue
+from support.daemon import QueueUnderTest
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "reliability" in str(item.fspath):
             item.add_marker(pytest.mark.reliability)
-
-
-@pytest.fixture
-def queue_factory() -> Iterator[Any]:
-    created: list[QueueUnderTest] = []
-
-    def make(**options: Any) -> QueueUnderTest:
-        queue = make_queue(**options)
-        created.append(queue)
-        return queue
-
-    yield make
-    for queue in created:
-        for url in (queue.url, queue.dlq_url):
-            queue.sqs.delete_queue(QueueUrl=url)
 
 
 @pytest.fixture

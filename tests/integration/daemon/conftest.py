@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.daemon import Daemon, QueueUnderTest, make_queue, start_daemon
+from support.daemon import Daemon, QueueUnderTest, start_daemon
 
 
 @pytest.fixture
@@ -19,21 +19,6 @@ def probe_dir(tmp_path: Path) -> Path:
     path = tmp_path / "probe"
     path.mkdir()
     return path
-
-
-@pytest.fixture
-def queue_factory() -> Iterator[Callable[..., QueueUnderTest]]:
-    created: list[QueueUnderTest] = []
-
-    def make(**options: Any) -> QueueUnderTest:
-        queue = make_queue(**options)
-        created.append(queue)
-        return queue
-
-    yield make
-    for queue in created:
-        for url in (queue.url, queue.dlq_url):
-            queue.sqs.delete_queue(QueueUrl=url)
 
 
 @pytest.fixture
