@@ -1,13 +1,15 @@
 # syntax=docker/dockerfile:1
 #
-# wsbridge images. The last stage, `runtime`, is the default target: the daemon (`wsbridge run`),
-# also the WS sandbox of docker-compose.yml (`wsbridge-sandbox`). The `devstack` target is the
-# one-shot bootstrap and sample sender of docker-compose.yml (the runtime environment plus boto3).
+# wsbridge images. The last stage, `runtime`, is the default target: the daemon (`wsbridge run`).
+# The `devstack` target is the one-shot bootstrap and sample sender of docker-compose.yml (the
+# runtime environment plus boto3), and `sandbox` is its WS sandbox (`wsbridge-sandbox`, a
+# distribution of its own that the runtime image does not carry).
 #
 #   docker build -t wsbridge .
 #   docker build --target devstack -t wsbridge-devstack .
+#   docker build --target sandbox -t wsbridge-sandbox .
 #
-# Both run as an unprivileged user, write nothing outside /tmp (fit for a read-only root
+# All run as an unprivileged user, write nothing outside /tmp (fit for a read-only root
 # filesystem) and carry neither pip nor a compiler. Both base images are the same pinned tag.
 
 # build: a virtual environment without pip, filled by the base image's pip from the runtime lock
@@ -21,10 +23,16 @@ RUN python -m venv --without-pip /opt/wsbridge
 COPY requirements.lock ./
 RUN python -m pip --python /opt/wsbridge/bin/python install --no-cache-dir --only-binary=:all: -r requirements.lock
 COPY pyproject.toml README.md ./
+COPY wsbridge/ wsbridge/
 COPY consumer/ consumer/
 COPY handlers/ handlers/
-COPY sandbox/ sandbox/
 RUN python -m pip --python /opt/wsbridge/bin/python install --no-cache-dir --no-deps . \
+    && python -m pip --python /opt/wsbridge/bin/python check
+
+# sandbox-build: the runtime set plus the WS sandbox distribution.
+FROM build AS sandbox-build
+COPY sandbox/ sandbox/
+RUN python -m pip --python /opt/wsbridge/bin/python install --no-cache-dir --no-deps ./sandbox \
     && python -m pip --python /opt/wsbridge/bin/python check
 
 # devstack-build: boto3 (and s3transfer), at the versions of the dev lock, on top of the runtime set.
@@ -52,12 +60,21 @@ COPY --from=devstack-build /opt/wsbridge /opt/wsbridge
 WORKDIR /app
 COPY devstack/ devstack/
 COPY config/ config/
-COPY sandbox/seed/ sandbox/seed/
+COPY sandbox/wsbridge_sandbox/seed/ sandbox/wsbridge_sandbox/seed/
 COPY tests/fixtures/events/ tests/fixtures/events/
 RUN mkdir .stack && chown 10001:10001 .stack
 USER 10001:10001
 HEALTHCHECK NONE
 CMD ["python", "-m", "devstack", "--help"]
+
+# sandbox: the WS sandbox of docker-compose.yml.
+FROM base AS sandbox
+COPY --from=sandbox-build /opt/wsbridge /opt/wsbridge
+USER 10001:10001
+EXPOSE 4580
+HEALTHCHECK NONE
+ENTRYPOINT ["wsbridge-sandbox"]
+CMD ["--host", "0.0.0.0", "--port", "4580"]
 
 # runtime: the daemon.
 FROM base AS runtime

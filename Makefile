@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK := $(BIN)/python -m devstack
-STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml tests/plugins/probe/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml sandbox/pyproject.toml tests/plugins/probe/pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)
 
 .PHONY: run test venv lock lint typecheck unit stack-up stack-down docs clean bench test-reliability
 
@@ -14,7 +14,7 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python >= 3.11 is required"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . -e tests/plugins/probe
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall -e . -e sandbox -e tests/plugins/probe
 	@rm -f $(VENV)/.installed-*; touch $@
 
 lock:
@@ -24,7 +24,7 @@ lock:
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check consumer handlers sandbox devstack tests bench
+	$(BIN)/ruff format --check wsbridge consumer handlers sandbox devstack tests bench
 
 typecheck: venv
 	$(BIN)/mypy

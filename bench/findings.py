@@ -11,7 +11,7 @@ from bench.common import ROOT
 
 EVENTS = ROOT / "tests" / "fixtures" / "events"
 TEMPLATE = EVENTS / "guardduty-canary-ec2-1.json"
-SEED = ROOT / "sandbox" / "seed" / "default.json"
+SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 FINDING_TYPE = "UnauthorizedAccess:EC2/SSHBruteForce"
 FIRST_COMPUTER_ID = 1000
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from consumer.services import Services
+    from wsbridge.consumer.services import Services
 
 
 class Action(ABC):

@@ -9,7 +9,7 @@ from typing import Any
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 
 class AwsClients:

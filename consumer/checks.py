@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from consumer.daemon import StartupError, dead_letter_queue_url, handler_registry, runtime
-from consumer.readiness import readiness_probe
-from consumer.settings import Settings
+from wsbridge.consumer.daemon import StartupError, dead_letter_queue_url, handler_registry, runtime
+from wsbridge.consumer.readiness import readiness_probe
+from wsbridge.consumer.settings import Settings
 
 
 async def run_checks(settings: Settings) -> list[tuple[str, str | None]]:

@@ -11,13 +11,13 @@ from typing import Any
 
 import orjson
 
-from consumer.dispatch import Registry, RegistryError
-from consumer.handler import Triage
-from consumer.inputs import read_bodies
-from consumer.logs import configure_logging
-from consumer.metrics import package_version
-from consumer.pipeline import Assessment, assess
-from consumer.settings import LogFormat, Settings, SettingsError, load_settings
+from wsbridge.consumer.dispatch import Registry, RegistryError
+from wsbridge.consumer.handler import Triage
+from wsbridge.consumer.inputs import read_bodies
+from wsbridge.consumer.logs import configure_logging
+from wsbridge.consumer.metrics import package_version
+from wsbridge.consumer.pipeline import Assessment, assess
+from wsbridge.consumer.settings import LogFormat, Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,7 +59,7 @@ def _offline_settings() -> Settings:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    from consumer.daemon import StartupError, serve
+    from wsbridge.consumer.daemon import StartupError, serve
 
     try:
         asyncio.run(serve(settings))
@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(LogFormat.CONSOLE, "warning")
-    from consumer.checks import run_checks
+    from wsbridge.consumer.checks import run_checks
 
     results = asyncio.run(run_checks(settings))
     for name, problem in results:
@@ -81,7 +81,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _handlers(args: argparse.Namespace) -> int:
-    from consumer.daemon import handler_registry
+    from wsbridge.consumer.daemon import handler_registry
 
     for entry in handler_registry(_offline_settings()).registrations():
         print(f"{entry.detail_type} -> {entry.handler} ({entry.target})")
@@ -89,7 +89,7 @@ def _handlers(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from consumer.daemon import handler_registry
+    from wsbridge.consumer.daemon import handler_registry
 
     settings = _offline_settings()
     registry: Registry = handler_registry(settings)
@@ -107,7 +107,7 @@ def _explain(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     settings = load_settings(queue_url=os.environ.get("WSBRIDGE_QUEUE_URL") or "replay")
     configure_logging(settings.log_format, settings.log_level)
-    from consumer.replay import replay
+    from wsbridge.consumer.replay import replay
 
     return asyncio.run(replay(settings, args.files, dry_run=args.dry_run))
 

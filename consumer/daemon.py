@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import structlog
 
-from consumer.aws import AwsClients
-from consumer.dedupe import MemoryDedupeStore
-from consumer.dispatch import Registry
-from consumer.executor import Executor
-from consumer.notify import ChannelNotifier
-from consumer.pipeline import Pipeline
-from consumer.services import Services
-from consumer.settings import Settings
+from wsbridge.consumer.aws import AwsClients
+from wsbridge.consumer.dedupe import MemoryDedupeStore
+from wsbridge.consumer.dispatch import Registry
+from wsbridge.consumer.executor import Executor
+from wsbridge.consumer.notify import ChannelNotifier
+from wsbridge.consumer.pipeline import Pipeline
+from wsbridge.consumer.services import Services
+from wsbridge.consumer.settings import Settings
 
 if TYPE_CHECKING:
-    from consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
 
 class StartupError(Exception):
@@ -72,7 +72,7 @@ def workload_security_client(settings: Settings, api_key: str | None) -> Workloa
     """A WS client when a key is configured, else ``None`` (plans that need WS then retry)."""
     if api_key is None:
         return None
-    from consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
     return WorkloadSecurityClient.from_settings(settings, api_key=api_key)
 
@@ -123,10 +123,10 @@ async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
 
 async def serve(settings: Settings) -> None:
     """Run the daemon until SIGTERM or SIGINT, then drain and return."""
-    from consumer.http_server import HealthServer
-    from consumer.poller import Poller
-    from consumer.readiness import readiness_probe
-    from consumer.sqs import BatchDeleter, QueueClient
+    from wsbridge.consumer.http_server import HealthServer
+    from wsbridge.consumer.poller import Poller
+    from wsbridge.consumer.readiness import readiness_probe
+    from wsbridge.consumer.sqs import BatchDeleter, QueueClient
 
     log = structlog.get_logger("wsbridge")
     async with runtime(settings) as rt:

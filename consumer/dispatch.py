@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
-from consumer.handler import Handler
+from wsbridge.consumer.handler import Handler
 
 ENTRY_POINT_GROUP = "wsbridge.handlers"
 

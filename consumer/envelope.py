@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from consumer.json_types import json_type
+from wsbridge.consumer.json_types import json_type
 
 SNS_NOTIFICATION = "SNS Notification"
 CONFIG_RULE_INVOCATION = "Config Rules Invocation"

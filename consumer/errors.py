@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumer.handler import PermanentError
+from wsbridge.consumer.handler import PermanentError
 
 _CONFIGURATION_STATUSES = frozenset({401, 403})
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from consumer import metrics
-from consumer.actions import Action
-from consumer.dedupe import Claim, DedupeStore
-from consumer.services import Services
+from wsbridge.consumer import metrics
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.dedupe import Claim, DedupeStore
+from wsbridge.consumer.services import Services
 
 
 class ActionResult(StrEnum):

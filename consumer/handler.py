@@ -1,6 +1,6 @@
 """What a handler plugin is: an offline triage of one event, then a plan of actions.
 
-Handlers read (WS lookups, AWS describes) but never write; every write is an :class:`~consumer.actions.Action`
+Handlers read (WS lookups, AWS describes) but never write; every write is an :class:`~wsbridge.consumer.actions.Action`
 that the executor runs, coalesces, or only records in dry run.
 """
 
@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     import structlog
 
-    from consumer.actions import Action
-    from consumer.envelope import Event
-    from consumer.services import Services
-    from consumer.settings import Settings
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
+    from wsbridge.consumer.services import Services
+    from wsbridge.consumer.settings import Settings
 
 
 class Decision(StrEnum):

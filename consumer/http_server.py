@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from consumer.metrics import registry
+from wsbridge.consumer.metrics import registry
 
 Probe = Callable[[], Awaitable[dict[str, str]]]
 

@@ -8,7 +8,7 @@ import sys
 import orjson
 import structlog
 
-from consumer.settings import LogFormat
+from wsbridge.consumer.settings import LogFormat
 
 
 def configure_logging(log_format: LogFormat = LogFormat.AUTO, level: str = "info") -> None:

@@ -7,9 +7,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from consumer.aws import AwsClients
-from consumer.handler import TransientError
-from consumer.settings import Settings
+from wsbridge.consumer.aws import AwsClients
+from wsbridge.consumer.handler import TransientError
+from wsbridge.consumer.settings import Settings
 
 _SNS_SUBJECT_MAX = 100
 

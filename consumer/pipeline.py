@@ -12,14 +12,14 @@ from typing import Any
 
 import structlog
 
-from consumer.dedupe import Claim, DedupeStore
-from consumer.dispatch import Registry
-from consumer.envelope import Event, MalformedMessage, parse_body
-from consumer.errors import classify
-from consumer.executor import ActionFailed, ExecutedAction, Executor
-from consumer.handler import Decision, Handler, HandlerContext, Triage
-from consumer.services import Services
-from consumer.settings import Settings, UnknownDetailTypePolicy
+from wsbridge.consumer.dedupe import Claim, DedupeStore
+from wsbridge.consumer.dispatch import Registry
+from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
+from wsbridge.consumer.errors import classify
+from wsbridge.consumer.executor import ActionFailed, ExecutedAction, Executor
+from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Triage
+from wsbridge.consumer.services import Services
+from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
 
 
 class OutcomeKind(StrEnum):

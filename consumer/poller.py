@@ -2,7 +2,7 @@
 
 Each receive loop asks only for as many messages as there are free slots, and not at all while the
 Workload Security API is down or throttling us; each received message runs in its own task (see
-:mod:`consumer.worker`). ``stop()`` stops receiving at once and drains until the deadline, then
+:mod:`wsbridge.consumer.worker`). ``stop()`` stops receiving at once and drains until the deadline, then
 cancels what is still processing and makes those messages visible again.
 """
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import structlog
 
-from consumer import metrics
-from consumer.pipeline import Pipeline
-from consumer.settings import Settings
-from consumer.sqs import BatchDeleter, Message, QueueClient
-from consumer.worker import MessageWorker
+from wsbridge.consumer import metrics
+from wsbridge.consumer.pipeline import Pipeline
+from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
+from wsbridge.consumer.worker import MessageWorker
 
 _ERROR_BACKOFF_MAX_SECONDS = 30.0
 

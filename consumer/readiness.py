@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 if TYPE_CHECKING:
-    from consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
 
 def readiness_probe(

@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from consumer.daemon import runtime
-from consumer.inputs import read_bodies
-from consumer.pipeline import OutcomeKind
-from consumer.settings import Settings
+from wsbridge.consumer.daemon import runtime
+from wsbridge.consumer.inputs import read_bodies
+from wsbridge.consumer.pipeline import OutcomeKind
+from wsbridge.consumer.settings import Settings
 
 
 async def replay(settings: Settings, files: Sequence[str], *, dry_run: bool) -> int:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import structlog
 
-from consumer import metrics
-from consumer.actions import Action
+from wsbridge.consumer import metrics
+from wsbridge.consumer.actions import Action
 
 if TYPE_CHECKING:
-    from consumer.services import Services
+    from wsbridge.consumer.services import Services
 
 log = structlog.get_logger("wsbridge.notices")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from consumer.actions import Action
-from consumer.handler import PermanentError
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.handler import PermanentError
 
 if TYPE_CHECKING:
-    from consumer.services import Services
+    from wsbridge.consumer.services import Services
 
 NOTE_AUTHOR = "wsbridge"
 NOTE_MAX = 512

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from consumer.aws import AwsClients
-    from consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.aws import AwsClients
+    from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
 
 class Notifier(Protocol):

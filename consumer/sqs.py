@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 from botocore.exceptions import ClientError
 
-from consumer import metrics
+from wsbridge.consumer import metrics
 
 REASON_ATTRIBUTE = "wsbridge-reason"
 SOURCE_ATTRIBUTE = "wsbridge-source-message-id"

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import structlog
 
-from consumer import metrics
-from consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
-from consumer.settings import Settings
-from consumer.sqs import BatchDeleter, Message, QueueClient
+from wsbridge.consumer import metrics
+from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
+from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
 _NOT_SETTLED_LEVELS = frozenset({OutcomeKind.RETRY, OutcomeKind.DEAD_LETTER})
 

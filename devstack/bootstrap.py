@@ -32,7 +32,7 @@ TARGET_ID = "wsbridge-findings-queue"
 DEMO_TAG = "wsbridge:demo"
 NOTIFICATION_TOPIC = "wsbridge-notifications"
 NOTIFICATION_INBOX = "wsbridge-notifications-inbox"
-DEFAULT_SEED = ROOT / "sandbox" / "seed" / "default.json"
+DEFAULT_SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 
 
 @dataclass(frozen=True, slots=True)

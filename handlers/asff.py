@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from handlers.common import SEVERITY_LABELS, arn_field, bucket_from, finding_id_from, instance_id_from
-from handlers.fields import Node
-from handlers.guardduty import GuardDutyFinding
-from handlers.inspector import InspectorFinding
-from handlers.macie import MacieFinding
+from wsbridge.handlers.common import SEVERITY_LABELS, arn_field, bucket_from, finding_id_from, instance_id_from
+from wsbridge.handlers.fields import Node
+from wsbridge.handlers.guardduty import GuardDutyFinding
+from wsbridge.handlers.inspector import InspectorFinding
+from wsbridge.handlers.macie import MacieFinding
 
 if TYPE_CHECKING:
-    from consumer.envelope import Event
+    from wsbridge.consumer.envelope import Event
 
 EC2 = "AwsEc2Instance"
 GUARDDUTY_RESOURCE_TYPES = {

@@ -11,15 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from consumer.envelope import CONFIG_RULE_INVOCATION
-from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import canonical_time, finding_key
-from handlers.fields import InvalidField, Node
-from handlers.policy import Policy, load_policy
+from wsbridge.consumer.envelope import CONFIG_RULE_INVOCATION
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import canonical_time, finding_key
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 EC2_INSTANCE = "AWS::EC2::Instance"
 COMPLIANCE_CHANGE = "Config Rules Compliance Change"

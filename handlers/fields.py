@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from consumer.json_types import json_type
+from wsbridge.consumer.json_types import json_type
 
 
 class InvalidField(Exception):

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import canonical_time, finding_key
-from handlers.fields import InvalidField, Node
-from handlers.guardduty_plan import plan_guardduty
-from handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import canonical_time, finding_key
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.guardduty_plan import plan_guardduty
+from wsbridge.handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 EC2_RESOURCE_TYPES = frozenset({"Instance", "Container"})
 
@@ -143,5 +143,5 @@ class GuardDutyHandler(Handler):
         return decide(finding, self.options)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Scans for a protected instance, a notice for the others (see :mod:`handlers.guardduty_plan`)."""
+        """Scans for a protected instance, a notice for the others (see :mod:`wsbridge.handlers.guardduty_plan`)."""
         return await plan_guardduty(read_event(event), self.options, context)

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from handlers.instance_lookup import look_up
-from handlers.notices import (
+from wsbridge.handlers.instance_lookup import look_up
+from wsbridge.handlers.notices import (
     FindingSummary,
     deliverable,
     guardduty_console_url,
     scanned_notice,
     unprotected_notice,
 )
-from handlers.responses import guardduty_scans, threat_purpose, unique
+from wsbridge.handlers.responses import guardduty_scans, threat_purpose, unique
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.handler import HandlerContext
-    from handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.handler import HandlerContext
+    from wsbridge.handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
 
 
 def summary(finding: GuardDutyFinding) -> FindingSummary:

@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import arn_field, below_label, canonical_time, finding_key
-from handlers.fields import InvalidField, Node
-from handlers.inspector_plan import is_cve, plan_inspector
-from handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import arn_field, below_label, canonical_time, finding_key
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.inspector_plan import is_cve, plan_inspector
+from wsbridge.handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 EC2_INSTANCE = "AWS_EC2_INSTANCE"
 SeverityLabel = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
@@ -144,5 +144,5 @@ class InspectorHandler(Handler):
         return decide(finding, self.options)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """IPS rules for the CVE, or a recommendation scan (see :mod:`handlers.inspector_plan`)."""
+        """IPS rules for the CVE, or a recommendation scan (see :mod:`wsbridge.handlers.inspector_plan`)."""
         return await plan_inspector(read_event(event), self.options, context)

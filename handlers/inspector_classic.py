@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from consumer.envelope import SNS_NOTIFICATION
-from consumer.handler import Decision, Handler, HandlerContext, Targets, Triage
-from handlers.common import arn_field, finding_key
-from handlers.fields import InvalidField, Node
-from handlers.inspector import InspectorPolicy
-from handlers.inspector import decide as decide_inspector
-from handlers.inspector_classic_lookup import classic_finding, describe_finding
-from handlers.inspector_plan import plan_inspector
-from handlers.policy import load_policy
+from wsbridge.consumer.envelope import SNS_NOTIFICATION
+from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import arn_field, finding_key
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.inspector import InspectorPolicy
+from wsbridge.handlers.inspector import decide as decide_inspector
+from wsbridge.handlers.inspector_classic_lookup import classic_finding, describe_finding
+from wsbridge.handlers.inspector_plan import plan_inspector
+from wsbridge.handlers.policy import load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 FINDING_REPORTED = "FINDING_REPORTED"
 OTHER_INSPECTOR_EVENTS = frozenset(

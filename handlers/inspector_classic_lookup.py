@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from consumer.handler import PermanentError, TransientError
-from handlers.common import arn_field
-from handlers.inspector import EC2_INSTANCE, InspectorFinding
-from handlers.inspector_plan import is_cve
+from wsbridge.consumer.handler import PermanentError, TransientError
+from wsbridge.handlers.common import arn_field
+from wsbridge.handlers.inspector import EC2_INSTANCE, InspectorFinding
+from wsbridge.handlers.inspector_plan import is_cve
 
 if TYPE_CHECKING:
-    from consumer.handler import HandlerContext
+    from wsbridge.consumer.handler import HandlerContext
 
 NETWORK_ATTRIBUTES = frozenset({"PORT", "REACHABILITY_TYPE", "PORT_GROUP_NAME"})
 REFUSED_INPUT = frozenset({"InvalidInputException", "NoSuchEntityException"})

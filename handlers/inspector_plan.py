@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from consumer.actions import RunRecommendationScan
-from consumer.report_actions import RecordUncoveredCve
-from handlers.instance_lookup import KnownInstance, look_up
-from handlers.notices import (
+from wsbridge.consumer.actions import RunRecommendationScan
+from wsbridge.consumer.report_actions import RecordUncoveredCve
+from wsbridge.handlers.instance_lookup import KnownInstance, look_up
+from wsbridge.handlers.notices import (
     FindingSummary,
     deliverable,
     instance_console_url,
@@ -24,13 +24,13 @@ from handlers.notices import (
     uncovered_cve_notice,
     unprotected_notice,
 )
-from handlers.responses import ips_assignment, unique
+from wsbridge.handlers.responses import ips_assignment, unique
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.handler import HandlerContext
-    from consumer.workload_security import WorkloadSecurityClient
-    from handlers.inspector import InspectorFinding, InspectorPolicy
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.handler import HandlerContext
+    from wsbridge.consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.handlers.inspector import InspectorFinding, InspectorPolicy
 
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 PREVENT = "prevent"

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from consumer.workload_security import NotFoundError, protection_verdict
+from wsbridge.consumer.workload_security import NotFoundError, protection_verdict
 
 if TYPE_CHECKING:
-    from consumer.workload_security import Computer, Policy, ProtectionVerdict, WorkloadSecurityClient
+    from wsbridge.consumer.workload_security import Computer, Policy, ProtectionVerdict, WorkloadSecurityClient
 
 _INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
 

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import canonical_time, finding_key
-from handlers.fields import InvalidField, Node
-from handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import canonical_time, finding_key
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 MACIE_ALERT = "Macie Alert"
 BUCKET = "AwsS3Bucket"

@@ -1,8 +1,8 @@
 """What wsbridge tells people: instances it cannot protect, CVEs no IPS rule covers, IPS that only detects.
 
-The builders are pure and return :class:`~consumer.actions.Notify` actions with a ``dedupe_key``, so
+The builders are pure and return :class:`~wsbridge.consumer.actions.Notify` actions with a ``dedupe_key``, so
 the executor sends each notice once per coalescing window. :func:`deliverable` turns them into
-:class:`~consumer.report_actions.LogNotice` when no SNS topic or webhook is configured.
+:class:`~wsbridge.consumer.report_actions.LogNotice` when no SNS topic or webhook is configured.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from consumer.actions import Action, Notify
-from consumer.report_actions import LogNotice
+from wsbridge.consumer.actions import Action, Notify
+from wsbridge.consumer.report_actions import LogNotice
 
 if TYPE_CHECKING:
-    from consumer.handler import HandlerContext
-    from handlers.instance_lookup import KnownInstance
+    from wsbridge.consumer.handler import HandlerContext
+    from wsbridge.handlers.instance_lookup import KnownInstance
 
 UNPROTECTED_TOPIC = "unprotected-instance"
 UNCOVERED_CVE_TOPIC = "uncovered-cve"

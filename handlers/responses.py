@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from consumer.actions import (
+from wsbridge.consumer.actions import (
     Action,
     AssignIpsRules,
     RunIntegrityScan,
@@ -18,8 +18,8 @@ from consumer.actions import (
 )
 
 if TYPE_CHECKING:
-    from handlers.guardduty import GuardDutyPolicy
-    from handlers.inspector import InspectorPolicy
+    from wsbridge.handlers.guardduty import GuardDutyPolicy
+    from wsbridge.handlers.inspector import InspectorPolicy
 
 
 def threat_purpose(finding_type: str) -> str:

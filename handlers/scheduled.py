@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from consumer.handler import Handler, HandlerContext, Targets, Triage
-from handlers.common import canonical_time, finding_key
-from handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
+from wsbridge.handlers.common import canonical_time, finding_key
+from wsbridge.handlers.policy import Policy, load_policy
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 SCHEDULE = "schedule"
 

@@ -1,11 +1,11 @@
 """Security Hub events: unwrap the ASFF findings and decide them with the native handlers' code.
 
-GuardDuty, Inspector and Macie findings are read into the native models (:mod:`handlers.asff`)
-and decided by :func:`handlers.guardduty.decide` and friends, so a finding that arrives both
+GuardDuty, Inspector and Macie findings are read into the native models (:mod:`wsbridge.handlers.asff`)
+and decided by :func:`wsbridge.handlers.guardduty.decide` and friends, so a finding that arrives both
 natively and through Security Hub gets one verdict and one finding key. A ``Custom Action`` event
 is a user's explicit request: it bypasses the sample, archived and severity filters and is not
 de-duplicated against earlier copies of the finding. Planning goes to the native planners as well
-(:mod:`handlers.securityhub_plan`), so both copies of a finding plan the same actions.
+(:mod:`wsbridge.handlers.securityhub_plan`), so both copies of a finding plan the same actions.
 """
 
 from __future__ import annotations
@@ -16,23 +16,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from consumer.handler import Handler, HandlerContext, Triage
-from consumer.json_types import json_type
-from handlers.asff import product_of, read_guardduty, read_inspector, read_macie
-from handlers.fields import InvalidField, Node
-from handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
-from handlers.guardduty import decide as decide_guardduty
-from handlers.inspector import InspectorFinding, InspectorPolicy
-from handlers.inspector import decide as decide_inspector
-from handlers.macie import MaciePolicy
-from handlers.macie import decide as decide_macie
-from handlers.policy import Policy, load_policy
-from handlers.securityhub_plan import AsffReading, NativeFinding, plan_findings
-from handlers.securityhub_verdicts import combine, summary_targets
+from wsbridge.consumer.handler import Handler, HandlerContext, Triage
+from wsbridge.consumer.json_types import json_type
+from wsbridge.handlers.asff import product_of, read_guardduty, read_inspector, read_macie
+from wsbridge.handlers.fields import InvalidField, Node
+from wsbridge.handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
+from wsbridge.handlers.guardduty import decide as decide_guardduty
+from wsbridge.handlers.inspector import InspectorFinding, InspectorPolicy
+from wsbridge.handlers.inspector import decide as decide_inspector
+from wsbridge.handlers.macie import MaciePolicy
+from wsbridge.handlers.macie import decide as decide_macie
+from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.handlers.securityhub_plan import AsffReading, NativeFinding, plan_findings
+from wsbridge.handlers.securityhub_verdicts import combine, summary_targets
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.envelope import Event
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.envelope import Event
 
 IMPORTED = "Security Hub Findings - Imported"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
@@ -123,5 +123,5 @@ class SecurityHubHandler(Handler):
         return decide_macie(native, self.options.macie, explicit=explicit)
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """The native planners' actions for the handled findings (see :mod:`handlers.securityhub_plan`)."""
+        """The native planners' actions for the handled findings (see :mod:`wsbridge.handlers.securityhub_plan`)."""
         return await plan_findings(self.read(event), self.options, context)

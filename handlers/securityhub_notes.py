@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consumer.actions import Action
-from consumer.securityhub_actions import NOTE_MAX
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.securityhub_actions import NOTE_MAX
 
 PREFIX = "wsbridge: "
 

@@ -11,20 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from consumer.handler import Decision
-from consumer.securityhub_actions import UpdateSecurityHubFinding
-from handlers.guardduty import GuardDutyFinding
-from handlers.guardduty_plan import plan_guardduty
-from handlers.inspector import InspectorFinding
-from handlers.inspector_plan import plan_inspector
-from handlers.macie import MacieFinding
-from handlers.responses import unique
-from handlers.securityhub_notes import note_for
+from wsbridge.consumer.handler import Decision
+from wsbridge.consumer.securityhub_actions import UpdateSecurityHubFinding
+from wsbridge.handlers.guardduty import GuardDutyFinding
+from wsbridge.handlers.guardduty_plan import plan_guardduty
+from wsbridge.handlers.inspector import InspectorFinding
+from wsbridge.handlers.inspector_plan import plan_inspector
+from wsbridge.handlers.macie import MacieFinding
+from wsbridge.handlers.responses import unique
+from wsbridge.handlers.securityhub_notes import note_for
 
 if TYPE_CHECKING:
-    from consumer.actions import Action
-    from consumer.handler import HandlerContext, Triage
-    from handlers.securityhub import SecurityHubPolicy
+    from wsbridge.consumer.actions import Action
+    from wsbridge.consumer.handler import HandlerContext, Triage
+    from wsbridge.handlers.securityhub import SecurityHubPolicy
 
 NativeFinding = GuardDutyFinding | InspectorFinding | MacieFinding
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from consumer.handler import Decision, Targets, Triage
+from wsbridge.consumer.handler import Decision, Targets, Triage
 
 if TYPE_CHECKING:
-    from consumer.envelope import Event
+    from wsbridge.consumer.envelope import Event
 
 
 def summary_targets(finding: dict[str, Any], event: Event) -> Targets:

@@ -1,7 +1,7 @@
 """Async client for the Trend Micro Workload Security / Deep Security API v1, and the protection verdict."""
 
-from consumer.workload_security.client import WorkloadSecurityClient
-from consumer.workload_security.errors import (
+from wsbridge.consumer.workload_security.client import WorkloadSecurityClient
+from wsbridge.consumer.workload_security.errors import (
     AuthError,
     CircuitOpenError,
     InvalidRequestError,
@@ -12,7 +12,7 @@ from consumer.workload_security.errors import (
     ServerError,
     WorkloadSecurityError,
 )
-from consumer.workload_security.models import (
+from wsbridge.consumer.workload_security.models import (
     ApplicationType,
     Computer,
     IpsAssignments,
@@ -20,8 +20,8 @@ from consumer.workload_security.models import (
     Policy,
     ScheduledTask,
 )
-from consumer.workload_security.options import ClientOptions, RecommendationMode
-from consumer.workload_security.verdict import ModuleVerdict, ProtectionVerdict, protection_verdict
+from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
+from wsbridge.consumer.workload_security.verdict import ModuleVerdict, ProtectionVerdict, protection_verdict
 
 __all__ = [
     "ApplicationType",

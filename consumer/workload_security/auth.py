@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consumer.settings import AuthScheme
+from wsbridge.consumer.settings import AuthScheme
 
 
 class ApiKey:

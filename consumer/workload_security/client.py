@@ -7,19 +7,19 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
-from consumer.settings import Settings
-from consumer.workload_security.auth import ApiKey
-from consumer.workload_security.backoff import Backoff
-from consumer.workload_security.breaker import BreakerState, CircuitBreaker
-from consumer.workload_security.cache import TtlCache
-from consumer.workload_security.computers import ComputerLookup, expand
-from consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
-from consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
-from consumer.workload_security.options import AUTO_APPLY_SETTING, ClientOptions, RecommendationMode
-from consumer.workload_security.ratelimit import SlidingWindowLimiter
-from consumer.workload_security.scans import ScanRunner
-from consumer.workload_security.search import Criterion, search_filter, search_pages
-from consumer.workload_security.transport import Transport, TransportConfig, breaker_gauge
+from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.workload_security.auth import ApiKey
+from wsbridge.consumer.workload_security.backoff import Backoff
+from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
+from wsbridge.consumer.workload_security.cache import TtlCache
+from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
+from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
+from wsbridge.consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
+from wsbridge.consumer.workload_security.options import AUTO_APPLY_SETTING, ClientOptions, RecommendationMode
+from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
+from wsbridge.consumer.workload_security.scans import ScanRunner
+from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
+from wsbridge.consumer.workload_security.transport import Transport, TransportConfig, breaker_gauge
 
 
 class WorkloadSecurityClient:

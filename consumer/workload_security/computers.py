@@ -7,11 +7,11 @@ from functools import partial
 
 import structlog
 
-from consumer.workload_security.cache import TtlCache
-from consumer.workload_security.errors import InvalidRequestError
-from consumer.workload_security.models import Computer
-from consumer.workload_security.search import search_filter, search_pages, string_equals
-from consumer.workload_security.transport import Transport
+from wsbridge.consumer.workload_security.cache import TtlCache
+from wsbridge.consumer.workload_security.errors import InvalidRequestError
+from wsbridge.consumer.workload_security.models import Computer
+from wsbridge.consumer.workload_security.search import search_filter, search_pages, string_equals
+from wsbridge.consumer.workload_security.transport import Transport
 
 log = structlog.get_logger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Literal
 
 import structlog
 
-from consumer.workload_security.cache import TtlCache
-from consumer.workload_security.errors import InvalidRequestError, NotFoundError
-from consumer.workload_security.models import IpsAssignments, IpsRule
-from consumer.workload_security.search import search_pages, string_contains
-from consumer.workload_security.transport import Transport
+from wsbridge.consumer.workload_security.cache import TtlCache
+from wsbridge.consumer.workload_security.errors import InvalidRequestError, NotFoundError
+from wsbridge.consumer.workload_security.models import IpsAssignments, IpsRule
+from wsbridge.consumer.workload_security.search import search_pages, string_contains
+from wsbridge.consumer.workload_security.transport import Transport
 
 log = structlog.get_logger(__name__)
 

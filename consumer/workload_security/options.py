@@ -1,4 +1,4 @@
-"""Tunables of the WS client, and how they come from :class:`~consumer.settings.Settings`."""
+"""Tunables of the WS client, and how they come from :class:`~wsbridge.consumer.settings.Settings`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from consumer.settings import AuthScheme, Settings
+from wsbridge.consumer.settings import AuthScheme, Settings
 
 
 class RecommendationMode(StrEnum):

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from consumer.workload_security.errors import RequestTimeoutError, ServerError, WorkloadSecurityError
+from wsbridge.consumer.workload_security.errors import RequestTimeoutError, ServerError, WorkloadSecurityError
 
 
 def api_message(raw: bytes, status: int) -> str:

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 import structlog
 
-from consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
-from consumer.workload_security.ips import ips_assignments
-from consumer.workload_security.models import IpsAssignments, ScheduledTask
-from consumer.workload_security.search import search_filter, string_equals
-from consumer.workload_security.transport import Transport
+from wsbridge.consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
+from wsbridge.consumer.workload_security.ips import ips_assignments
+from wsbridge.consumer.workload_security.models import IpsAssignments, ScheduledTask
+from wsbridge.consumer.workload_security.search import search_filter, string_equals
+from wsbridge.consumer.workload_security.transport import Transport
 
 log = structlog.get_logger(__name__)
 

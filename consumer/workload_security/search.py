@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from consumer.workload_security.transport import Params, Transport
+from wsbridge.consumer.workload_security.transport import Params, Transport
 
 Criterion = Mapping[str, Any]
 

@@ -14,14 +14,25 @@ import aiohttp
 import orjson
 import structlog
 
-from consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
-from consumer.settings import AuthScheme
-from consumer.workload_security.auth import ApiKey
-from consumer.workload_security.backoff import Backoff, parse_retry_after
-from consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
-from consumer.workload_security.errors import CircuitOpenError, ServerError, WorkloadSecurityError, error_for_status
-from consumer.workload_security.ratelimit import SlidingWindowLimiter
-from consumer.workload_security.responses import api_message, decode, failure_label, no_response_error, retry_reason
+from wsbridge.consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
+from wsbridge.consumer.settings import AuthScheme
+from wsbridge.consumer.workload_security.auth import ApiKey
+from wsbridge.consumer.workload_security.backoff import Backoff, parse_retry_after
+from wsbridge.consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
+from wsbridge.consumer.workload_security.errors import (
+    CircuitOpenError,
+    ServerError,
+    WorkloadSecurityError,
+    error_for_status,
+)
+from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
+from wsbridge.consumer.workload_security.responses import (
+    api_message,
+    decode,
+    failure_label,
+    no_response_error,
+    retry_reason,
+)
 
 log = structlog.get_logger(__name__)
 

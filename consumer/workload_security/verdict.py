@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from consumer.workload_security.models import Computer, Policy, SecurityModule
+from wsbridge.consumer.workload_security.models import Computer, Policy, SecurityModule
 
 ModuleName = Literal[
     "anti_malware", "intrusion_prevention", "integrity_monitoring", "web_reputation", "firewall", "log_inspection"

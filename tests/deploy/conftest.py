@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from deploy_tools import ROOT, Tools, ensure_tools
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 TEMPLATE = ROOT / "deploy" / "wsbridge.yaml"
 DECODE_TEMPLATE = """

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from prometheus_client import REGISTRY
 from prometheus_client.metrics import MetricWrapperBase
 
-from consumer import metrics
+from wsbridge.consumer import metrics
 
 KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless"}
 KEYWORDS |= {"inf", "nan", "atan2"}

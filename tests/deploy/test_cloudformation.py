@@ -9,7 +9,7 @@ import pytest
 from conftest import TEMPLATE, setting_names
 from deploy_tools import ROOT, Tools
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
 FARGATE_MAX_STOP_TIMEOUT = 120

@@ -21,9 +21,9 @@ import pytest
 from conftest import compose_environment, import_from_checkout, setting_names
 from deploy_tools import ROOT, Tools
 from dockerfile_model import stages
+from wsbridge_sandbox.core import DEFAULT_API_KEY
 
-from consumer.settings import Settings
-from sandbox.core import DEFAULT_API_KEY
+from wsbridge.consumer.settings import Settings
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SERVICES = {"localstack", "moto", "ws-sandbox", "bootstrap", "wsbridge", "prometheus", "grafana", "samples"}
@@ -137,17 +137,17 @@ def test_localstack_runs_with_the_host_recipe_settings(services: dict[str, Any],
     assert shared and services["localstack"]["environment"] == shared
 
 
-def test_sandbox_runs_from_the_daemon_image_as_documented(services: dict[str, Any], stack: Any) -> None:
+def test_sandbox_runs_from_its_own_image_as_documented(services: dict[str, Any], stack: Any) -> None:
     sandbox = services["ws-sandbox"]
-    assert sandbox["build"] == services["wsbridge"]["build"]
-    assert sandbox["image"] == services["wsbridge"]["image"]
+    assert sandbox["build"]["target"] == "sandbox"
+    assert sandbox["image"] != services["wsbridge"]["image"]
     command = [*sandbox["entrypoint"], *sandbox["command"]]
     assert command == ["wsbridge-sandbox", "--host", "0.0.0.0", "--port", str(stack.sandbox_port)]
 
 
 def test_built_services_use_targets_of_the_dockerfile(services: dict[str, Any]) -> None:
     targets = {item.name for item in stages()}
-    expected = {"wsbridge": "runtime", "ws-sandbox": "runtime", "bootstrap": "devstack", "samples": "devstack"}
+    expected = {"wsbridge": "runtime", "ws-sandbox": "sandbox", "bootstrap": "devstack", "samples": "devstack"}
     built = {name: service["build"] for name, service in services.items() if "build" in service}
     assert {name: build["target"] for name, build in built.items()} == expected
     assert set(expected.values()) <= targets

@@ -13,7 +13,7 @@ import pytest
 from deploy_tools import ROOT, Tools
 from dockerfile_model import DOCKERFILE, Stage, context_sources, ignored, stage, stages
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 BASE_IMAGE = re.compile(r"^python:3\.11\.\d+-slim-bookworm$")
 VENV = "/opt/wsbridge"
@@ -83,7 +83,7 @@ def test_final_stages_carry_the_environment_but_no_packaging_tools() -> None:
     base = stage("base")
     assert "pip uninstall --yes --no-cache-dir pip setuptools wheel" in runs(base)
     assert "PYTHONDONTWRITEBYTECODE=1" in base.last("ENV").arguments
-    for name, source in (("runtime", "build"), ("devstack", "devstack-build")):
+    for name, source in (("runtime", "build"), ("devstack", "devstack-build"), ("sandbox", "sandbox-build")):
         final = stage(name)
         assert final.base == "base"
         assert [item.arguments for item in final.all("COPY") if "--from=" in item.arguments] == [
@@ -144,11 +144,44 @@ def test_image_environment_is_exactly_the_runtime_lock_and_the_project(image_env
 
 
 def test_image_entrypoints_run(image_environment: Path) -> None:
-    for command in (["wsbridge", "--help"], ["wsbridge", "run", "--help"], ["wsbridge-sandbox", "--help"]):
+    for command in (["wsbridge", "--help"], ["wsbridge", "run", "--help"], ["python", "-m", "wsbridge", "--help"]):
         executable = image_environment / "bin" / command[0]
         result = subprocess.run([str(executable), *command[1:]], capture_output=True, text=True, check=False)
         assert result.returncode == 0, f"{command}: {result.stdout}{result.stderr}"
         assert "usage" in result.stdout.lower()
+
+
+def test_the_runtime_wheel_installs_one_import_package_and_no_sandbox(image_environment: Path) -> None:
+    [record] = image_environment.glob("lib/python*/site-packages/wsbridge-*.dist-info/RECORD")
+    top_level = {line.split("/")[0].split(",")[0] for line in record.read_text().splitlines()}
+    assert top_level - {"..", record.parent.name} == {"wsbridge"}, top_level
+    assert not (image_environment / "bin" / "wsbridge-sandbox").exists()
+    found = subprocess.run(
+        [str(image_environment / "bin" / "python"), "-c", "import importlib.util as u; print(u.find_spec('consumer'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=image_environment,
+    )
+    assert found.stdout.strip() == "None"
+
+
+def test_sandbox_image_adds_the_sandbox_distribution(image_environment: Path, tmp_path: Path) -> None:
+    sandbox_build = stage("sandbox-build")
+    assert f"{PIP} --no-deps ./sandbox" in runs(sandbox_build)
+    venv = tmp_path / "wsbridge"
+    shutil.copytree(image_environment, venv, symlinks=True)
+    context = tmp_path / "context"
+    for copy in sandbox_build.all("COPY"):
+        for source in context_sources(copy):
+            shutil.copytree(ROOT / source, context / source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    install = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-cache-dir"]
+    result = subprocess.run([*install, "--no-deps", "./sandbox"], cwd=context, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    entrypoint = stage("sandbox").last("ENTRYPOINT").words()
+    assert entrypoint == ["wsbridge-sandbox"]
+    result = subprocess.run([str(venv / "bin" / entrypoint[0]), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage" in result.stdout.lower(), result.stdout + result.stderr
 
 
 def test_devstack_image_adds_only_the_dev_lock_boto3_and_runs_devstack(image_environment: Path, tmp_path: Path) -> None:

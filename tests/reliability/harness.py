@@ -27,7 +27,7 @@ import boto3
 from support.daemon import Daemon, QueueUnderTest, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "sandbox" / "seed" / "default.json"
+SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 EVENTS = ROOT / "tests" / "fixtures" / "events"
 SANDBOX_KEY = "sandbox-key"
 WSBRIDGE = str(Path(sys.executable).with_name("wsbridge"))

@@ -26,7 +26,7 @@ from harness import (
 )
 from support.daemon import Daemon, QueueUnderTest, wait_for
 
-from consumer.sqs import SOURCE_ATTRIBUTE
+from wsbridge.consumer.sqs import SOURCE_ATTRIBUTE
 
 FINDINGS = int(scaled(200, 2000))
 POISON_FINDINGS = int(scaled(4, 16))

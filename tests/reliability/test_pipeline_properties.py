@@ -22,18 +22,18 @@ from aiohttp import web
 from harness import SEED, full_scale
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from wsbridge_sandbox.app import create_app
+from wsbridge_sandbox.core import Keys
+from wsbridge_sandbox.core import Sandbox as SandboxState
 
-from consumer.dedupe import MemoryDedupeStore
-from consumer.dispatch import Registry
-from consumer.executor import Executor
-from consumer.handler import Decision
-from consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
-from consumer.services import Services
-from consumer.settings import Settings, UnknownDetailTypePolicy
-from consumer.workload_security import WorkloadSecurityClient
-from sandbox.app import create_app
-from sandbox.core import Keys
-from sandbox.core import Sandbox as SandboxState
+from wsbridge.consumer.dedupe import MemoryDedupeStore
+from wsbridge.consumer.dispatch import Registry
+from wsbridge.consumer.executor import Executor
+from wsbridge.consumer.handler import Decision
+from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
+from wsbridge.consumer.services import Services
+from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
+from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 SAMPLES = {path.name: path.read_bytes() for path in sorted(EVENTS.glob("*.json"))}

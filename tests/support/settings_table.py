@@ -7,7 +7,7 @@ import sys
 from enum import Enum
 from pathlib import Path
 
-from consumer.settings import Settings
+from wsbridge.consumer.settings import Settings
 
 README = Path(__file__).parents[2] / "README.md"
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"

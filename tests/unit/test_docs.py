@@ -1,7 +1,7 @@
 from prometheus_client import REGISTRY
 from support.settings_table import README, current_section, render
 
-import consumer.metrics  # noqa: F401  (registers the metrics)
+import wsbridge.consumer.metrics  # noqa: F401  (registers the metrics)
 
 
 def test_readme_settings_table_matches_the_settings_class() -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from support.bodies import malformed_bodies
 
-from consumer.envelope import CONFIG_RULE_INVOCATION, SNS_NOTIFICATION, MalformedMessage, parse_body
+from wsbridge.consumer.envelope import CONFIG_RULE_INVOCATION, SNS_NOTIFICATION, MalformedMessage, parse_body
 
 EVENTS = Path(__file__).parents[1] / "fixtures" / "events"
 

@@ -3,10 +3,10 @@ from typing import ClassVar
 
 import pytest
 
-from consumer.actions import Action
-from consumer.dedupe import MemoryDedupeStore
-from consumer.executor import ActionFailed, ActionResult, Executor
-from consumer.services import Services
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.dedupe import MemoryDedupeStore
+from wsbridge.consumer.executor import ActionFailed, ActionResult, Executor
+from wsbridge.consumer.services import Services
 
 
 @dataclass(frozen=True)

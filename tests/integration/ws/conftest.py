@@ -19,11 +19,11 @@ import pytest
 import pytest_asyncio
 from prometheus_client import REGISTRY
 
-from consumer.workload_security import ClientOptions, WorkloadSecurityClient
+from wsbridge.consumer.workload_security import ClientOptions, WorkloadSecurityClient
 
 API_KEY = "sandbox-key"
 AUDITOR_KEY = "sandbox-auditor-key"
-SEED = Path(__file__).resolve().parents[3] / "sandbox" / "seed" / "default.json"
+SEED = Path(__file__).resolve().parents[3] / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 FAST = {
     "retry_base_seconds": 0.01,
     "retry_max_seconds": 0.05,

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from consumer.settings import AuthScheme, Settings
-from consumer.workload_security import (
+from wsbridge.consumer.settings import AuthScheme, Settings
+from wsbridge.consumer.workload_security import (
     InvalidRequestError,
     NotFoundError,
     ScanTimeoutError,
     WorkloadSecurityClient,
     protection_verdict,
 )
-from consumer.workload_security.computers import COMPUTER_EXPAND
+from wsbridge.consumer.workload_security.computers import COMPUTER_EXPAND
 
 MakeClient = Callable[..., WorkloadSecurityClient]
 

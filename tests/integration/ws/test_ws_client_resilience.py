@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from consumer.workload_security import (
+from wsbridge.consumer.workload_security import (
     AuthError,
     CircuitOpenError,
     RateLimitedError,

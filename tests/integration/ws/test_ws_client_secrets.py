@@ -10,8 +10,8 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from consumer.settings import AuthScheme
-from consumer.workload_security import WorkloadSecurityClient, WorkloadSecurityError
+from wsbridge.consumer.settings import AuthScheme
+from wsbridge.consumer.workload_security import WorkloadSecurityClient, WorkloadSecurityError
 
 MakeClient = Callable[..., WorkloadSecurityClient]
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from wsbridge_sandbox.app import create_app
+from wsbridge_sandbox.core import Keys, Sandbox, default_seed
 
-from consumer.workload_security import ClientOptions, ServerError, WorkloadSecurityClient
-from sandbox.app import create_app
-from sandbox.core import Keys, Sandbox, default_seed
+from wsbridge.consumer.workload_security import ClientOptions, ServerError, WorkloadSecurityClient
 
 
 @pytest.fixture(scope="module")

@@ -339,7 +339,7 @@ def test_the_cli_refuses_a_bad_seed_file(tmp_path: Path) -> None:
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"computers": [{"ID": 1, "policyID": 5}]}))
     result = subprocess.run(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--seed", str(seed)],
+        [sys.executable, "-m", "wsbridge_sandbox", "--port", "0", "--seed", str(seed)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -8,8 +8,8 @@ import pytest
 import pytest_asyncio
 from planning import RecordingNotifier, admin, client, context, seed, start_sandbox
 
-from consumer.handler import HandlerContext
-from consumer.services import Services
+from wsbridge.consumer.handler import HandlerContext
+from wsbridge.consumer.services import Services
 
 
 @pytest.fixture(scope="session")

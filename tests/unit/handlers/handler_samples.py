@@ -10,9 +10,9 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from consumer.dispatch import Registry
-from consumer.envelope import Event, parse_body, parse_document
-from consumer.handler import Handler, Triage
+from wsbridge.consumer.dispatch import Registry
+from wsbridge.consumer.envelope import Event, parse_body, parse_document
+from wsbridge.consumer.handler import Handler, Triage
 
 EVENTS = Path(__file__).parents[2] / "fixtures" / "events"
 SAMPLE_FILES = sorted(path.name for path in EVENTS.glob("*.json"))

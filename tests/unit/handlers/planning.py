@@ -17,14 +17,14 @@ from typing import Any
 import structlog
 from support.daemon import free_port
 
-from consumer.actions import Action
-from consumer.handler import HandlerContext
-from consumer.services import Services
-from consumer.settings import Settings
-from consumer.workload_security import ClientOptions, WorkloadSecurityClient
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.handler import HandlerContext
+from wsbridge.consumer.services import Services
+from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.workload_security import ClientOptions, WorkloadSecurityClient
 
 ROOT = Path(__file__).parents[3]
-DEFAULT_SEED = ROOT / "sandbox" / "seed" / "default.json"
+DEFAULT_SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 API_KEY = "sandbox-key"
 KUBECTL_INSTANCE = "i-0c10c2c7863d1a356"
 """The instance of the Security Hub samples, added to the seed as computer 5 (policy Web Servers)."""

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from handler_samples import event_from, sample_document, sample_event, triage, with_detail
 
-from consumer.handler import Decision
+from wsbridge.consumer.handler import Decision
 
 CLASSIC = "inspector-classic-sns-finding-1.json"
 FINDING_ARN = (

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from handler_samples import sample_event, triage, with_detail
 
-from consumer.handler import Decision
+from wsbridge.consumer.handler import Decision
 
 
 def as_instance(detail: dict[str, Any]) -> None:

@@ -9,14 +9,14 @@ import pytest
 from handler_samples import event_from, registry, sample_document
 from planning import RecordingNotifier, admin, brief, context
 
-from consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
-from consumer.dedupe import MemoryDedupeStore
-from consumer.envelope import Event
-from consumer.executor import Executor
-from consumer.handler import Decision, HandlerContext
-from consumer.report_actions import LogNotice
-from consumer.services import Services
-from consumer.workload_security import WorkloadSecurityError
+from wsbridge.consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
+from wsbridge.consumer.dedupe import MemoryDedupeStore
+from wsbridge.consumer.envelope import Event
+from wsbridge.consumer.executor import Executor
+from wsbridge.consumer.handler import Decision, HandlerContext
+from wsbridge.consumer.report_actions import LogNotice
+from wsbridge.consumer.services import Services
+from wsbridge.consumer.workload_security import WorkloadSecurityError
 
 WEB_1 = "i-12345678901234567"
 LEGACY = "i-05746eb48123455e0"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from handler_samples import sample_event, triage, with_detail
 
-from consumer.handler import Decision
+from wsbridge.consumer.handler import Decision
 
 SAMPLES_ON = {"guardduty": {"include_samples": True}}
 

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.actions import AssignIpsRules, Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
-from handlers.common import bucket_from, canonical_time, finding_id_from, instance_id_from
-from handlers.guardduty import GuardDutyPolicy
-from handlers.inspector import InspectorPolicy
-from handlers.policy import load_policy
-from handlers.responses import guardduty_scans, ips_assignment, unique
+from wsbridge.consumer.actions import AssignIpsRules, Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
+from wsbridge.handlers.common import bucket_from, canonical_time, finding_id_from, instance_id_from
+from wsbridge.handlers.guardduty import GuardDutyPolicy
+from wsbridge.handlers.inspector import InspectorPolicy
+from wsbridge.handlers.policy import load_policy
+from wsbridge.handlers.responses import guardduty_scans, ips_assignment, unique
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from handler_samples import handler_classes
 
-from handlers.guardduty import GuardDutyPolicy
-from handlers.policy import Policy, PolicyError, load_policy
-from handlers.securityhub import SecurityHubPolicy
+from wsbridge.handlers.guardduty import GuardDutyPolicy
+from wsbridge.handlers.policy import Policy, PolicyError, load_policy
+from wsbridge.handlers.securityhub import SecurityHubPolicy
 
 DOCS = Path(__file__).parents[3] / "docs" / "handlers.md"
 

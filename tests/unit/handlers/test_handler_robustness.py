@@ -10,8 +10,8 @@ from handler_samples import SAMPLE_FILES, event_from, registry, sample_document,
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consumer.envelope import MalformedMessage
-from consumer.handler import Decision, Handler, Triage
+from wsbridge.consumer.envelope import MalformedMessage
+from wsbridge.consumer.handler import Decision, Handler, Triage
 
 Path = tuple[str | int, ...]
 

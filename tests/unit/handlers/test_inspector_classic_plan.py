@@ -15,11 +15,11 @@ from aiobotocore.stub import AioStubber
 from handler_samples import EVENTS, registry
 from planning import context
 
-from consumer.actions import AssignIpsRules, RunRecommendationScan
-from consumer.envelope import Event, parse_body
-from consumer.handler import Decision, HandlerContext, PermanentError, TransientError
-from consumer.services import Services
-from handlers.inspector_classic_lookup import classic_finding
+from wsbridge.consumer.actions import AssignIpsRules, RunRecommendationScan
+from wsbridge.consumer.envelope import Event, parse_body
+from wsbridge.consumer.handler import Decision, HandlerContext, PermanentError, TransientError
+from wsbridge.consumer.services import Services
+from wsbridge.handlers.inspector_classic_lookup import classic_finding
 
 ARN = "arn:aws:inspector:eu-central-1:644160558196:target/0-a1/template/0-b2/run/0-c3/finding/0-d4"
 LOOKUPS = {"classic_lookups": True}

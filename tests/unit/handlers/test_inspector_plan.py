@@ -9,11 +9,11 @@ from handler_samples import registry, sample_event, with_detail
 from planning import brief
 from prometheus_client import REGISTRY
 
-from consumer.actions import AssignIpsRules, Notify, RunRecommendationScan
-from consumer.envelope import Event
-from consumer.handler import Decision, HandlerContext
-from consumer.report_actions import RecordUncoveredCve
-from consumer.services import Services
+from wsbridge.consumer.actions import AssignIpsRules, Notify, RunRecommendationScan
+from wsbridge.consumer.envelope import Event
+from wsbridge.consumer.handler import Decision, HandlerContext
+from wsbridge.consumer.report_actions import RecordUncoveredCve
+from wsbridge.consumer.services import Services
 
 SAMPLE = "inspector2-package-ec2-2.json"
 WEB_2 = "i-07b035550fa86717d"

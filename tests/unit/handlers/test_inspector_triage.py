@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from handler_samples import sample_event, triage, with_detail
 
-from consumer.handler import Decision
+from wsbridge.consumer.handler import Decision
 
 ACTIVE_EC2 = "inspector2-package-ec2-2.json"
 

@@ -15,7 +15,7 @@ import pytest
 from handler_samples import SAMPLE_FILES, registry, sample_event
 from planning import ROOT, admin, brief
 
-from consumer.handler import Decision, HandlerContext
+from wsbridge.consumer.handler import Decision, HandlerContext
 
 RESPONDERS = ("guardduty", "inspector", "inspector_classic", "securityhub")
 DEMO = tomllib.loads((ROOT / "config" / "handlers.demo.toml").read_text())["handlers"]

@@ -15,12 +15,12 @@ from handler_samples import event_from, registry, sample_document, sample_event
 from planning import brief
 from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
-from consumer.actions import RunIntegrityScan, RunRecommendationScan
-from consumer.envelope import Event
-from consumer.handler import Decision, HandlerContext, PermanentError
-from consumer.securityhub_actions import UpdateSecurityHubFinding
-from consumer.services import Services
-from handlers.securityhub_notes import note_for
+from wsbridge.consumer.actions import RunIntegrityScan, RunRecommendationScan
+from wsbridge.consumer.envelope import Event
+from wsbridge.consumer.handler import Decision, HandlerContext, PermanentError
+from wsbridge.consumer.securityhub_actions import UpdateSecurityHubFinding
+from wsbridge.consumer.services import Services
+from wsbridge.handlers.securityhub_notes import note_for
 
 IMPORTED = "Security Hub Findings - Imported"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"

@@ -7,7 +7,7 @@ import pytest
 from handler_samples import event_from, sample_document, sample_event, triage, with_detail
 from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
-from consumer.handler import Decision
+from wsbridge.consumer.handler import Decision
 
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
 

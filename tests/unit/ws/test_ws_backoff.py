@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consumer.workload_security.backoff import Backoff, parse_retry_after
+from wsbridge.consumer.workload_security.backoff import Backoff, parse_retry_after
 
 
 def test_ceilings_double_from_the_base_up_to_the_cap() -> None:

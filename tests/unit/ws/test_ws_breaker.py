@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from consumer.workload_security.breaker import BreakerOpen, BreakerState, CircuitBreaker
+from wsbridge.consumer.workload_security.breaker import BreakerOpen, BreakerState, CircuitBreaker
 
 
 class Clock:

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from consumer.workload_security.cache import TtlCache
+from wsbridge.consumer.workload_security.cache import TtlCache
 
 
 class Loader:

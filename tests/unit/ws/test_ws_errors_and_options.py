@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.settings import AuthScheme, Settings
-from consumer.workload_security import (
+from wsbridge.consumer.settings import AuthScheme, Settings
+from wsbridge.consumer.workload_security import (
     AuthError,
     ClientOptions,
     InvalidRequestError,
@@ -15,7 +15,7 @@ from consumer.workload_security import (
     ServerError,
     WorkloadSecurityClient,
 )
-from consumer.workload_security.errors import error_for_status
+from wsbridge.consumer.workload_security.errors import error_for_status
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.workload_security import Computer, IpsAssignments, IpsRule, Policy, protection_verdict
-from consumer.workload_security.models import ws_alias
+from wsbridge.consumer.workload_security import Computer, IpsAssignments, IpsRule, Policy, protection_verdict
+from wsbridge.consumer.workload_security.models import ws_alias
 
 REFERENCE_COMPUTERS = {
     "computers": [

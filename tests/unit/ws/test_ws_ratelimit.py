@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from consumer.workload_security.ratelimit import SlidingWindowLimiter
+from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
 
 
 async def call(limiter: SlidingWindowLimiter, admitted: list[float], duration: float = 0.0) -> None:

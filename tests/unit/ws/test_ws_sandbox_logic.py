@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from sandbox.core import Keys, Sandbox, default_seed
-from sandbox.http import ApiError
-from sandbox.search import search
-from sandbox.seeding import SeedError
-from sandbox.state import World
+from wsbridge_sandbox.core import Keys, Sandbox, default_seed
+from wsbridge_sandbox.http import ApiError
+from wsbridge_sandbox.search import search
+from wsbridge_sandbox.seeding import SeedError
+from wsbridge_sandbox.state import World
 
 OBJECTS = [
     {"ID": 3, "name": "Web Servers", "CVE": ["CVE-2022-40982"], "score": 6.5, "nested": {"id": "i-1"}},

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from consumer.workload_security import Computer, Policy, protection_verdict
+from wsbridge.consumer.workload_security import Computer, Policy, protection_verdict
 
 PROTECTED: dict[str, Any] = {
     "ID": 7,

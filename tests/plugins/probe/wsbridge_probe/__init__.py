@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from consumer.actions import Action
-from consumer.envelope import Event
-from consumer.handler import Handler, HandlerContext, Targets, TransientError, Triage
-from consumer.services import Services
+from wsbridge.consumer.actions import Action
+from wsbridge.consumer.envelope import Event
+from wsbridge.consumer.handler import Handler, HandlerContext, Targets, TransientError, Triage
+from wsbridge.consumer.services import Services
 
 DETAIL_TYPE = "wsbridge Probe"
 

@@ -10,19 +10,19 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.calls import CallLog
-from sandbox.faults import FaultDice, Faults, RateWindow
-from sandbox.seeding import normalize_seed
-from sandbox.state import World
-from sandbox.tasks import TaskRunner
+from wsbridge_sandbox.calls import CallLog
+from wsbridge_sandbox.faults import FaultDice, Faults, RateWindow
+from wsbridge_sandbox.seeding import normalize_seed
+from wsbridge_sandbox.state import World
+from wsbridge_sandbox.tasks import TaskRunner
 
 DEFAULT_API_KEY = "sandbox-key"
 DEFAULT_AUDITOR_KEY = "sandbox-auditor-key"
 
 
 def default_seed() -> dict[str, Any]:
-    """The packaged seed (``sandbox/seed/default.json``)."""
-    text = resources.files("sandbox").joinpath("seed/default.json").read_text(encoding="utf-8")
+    """The packaged seed (``wsbridge_sandbox/seed/default.json``)."""
+    text = resources.files("wsbridge_sandbox").joinpath("seed/default.json").read_text(encoding="utf-8")
     seed: dict[str, Any] = json.loads(text)
     return seed
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.core import SANDBOX, Sandbox
+from wsbridge_sandbox.core import SANDBOX, Sandbox
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_BODY = web.RequestKey("json", object)

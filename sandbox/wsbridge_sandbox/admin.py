@@ -8,9 +8,9 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
-from sandbox.core import SANDBOX, Sandbox
-from sandbox.http import error_response, json_response
-from sandbox.seeding import SeedError
+from wsbridge_sandbox.core import SANDBOX, Sandbox
+from wsbridge_sandbox.http import error_response, json_response
+from wsbridge_sandbox.seeding import SeedError
 
 
 def _sandbox(request: web.Request) -> Sandbox:

@@ -8,12 +8,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from sandbox.admin import add_admin_routes
-from sandbox.api import add_api_routes
-from sandbox.core import SANDBOX, Sandbox
-from sandbox.faults import Faults
-from sandbox.http import ApiError, error_response
-from sandbox.requests import JSON_BODY
+from wsbridge_sandbox.admin import add_admin_routes
+from wsbridge_sandbox.api import add_api_routes
+from wsbridge_sandbox.core import SANDBOX, Sandbox
+from wsbridge_sandbox.faults import Faults
+from wsbridge_sandbox.http import ApiError, error_response
+from wsbridge_sandbox.requests import JSON_BODY
 
 API_PREFIX = "/api/"
 _MESSAGES = {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.app import create_app
-from sandbox.core import DEFAULT_API_KEY, DEFAULT_AUDITOR_KEY, Keys, Sandbox, read_seed
-from sandbox.seeding import SeedError
+from wsbridge_sandbox.app import create_app
+from wsbridge_sandbox.core import DEFAULT_API_KEY, DEFAULT_AUDITOR_KEY, Keys, Sandbox, read_seed
+from wsbridge_sandbox.seeding import SeedError
 
 DEFAULT_PORT = 4580
 

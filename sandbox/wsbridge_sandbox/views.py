@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sandbox.state import ScanState, World
+from wsbridge_sandbox.state import ScanState, World
 
 MODULE_SECTIONS = (
     "antiMalware",

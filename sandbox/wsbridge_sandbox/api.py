@@ -6,12 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.core import Sandbox
-from sandbox.http import bad_request, int_list, json_response, not_found
-from sandbox.requests import Handler, body, flag, number, sandbox
-from sandbox.search import search
-from sandbox.subresources import assignments, settings
-from sandbox.views import computer_view, expanded_sections, policy_view
+from wsbridge_sandbox.core import Sandbox
+from wsbridge_sandbox.http import bad_request, int_list, json_response, not_found
+from wsbridge_sandbox.requests import Handler, body, flag, number, sandbox
+from wsbridge_sandbox.search import search
+from wsbridge_sandbox.subresources import assignments, settings
+from wsbridge_sandbox.views import computer_view, expanded_sections, policy_view
 
 LISTS = {
     "intrusionpreventionrules": ("intrusionPreventionRules", "intrusion prevention rule", "rules"),

@@ -15,9 +15,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.faults import Faults
-from sandbox.http import bad_request, not_found
-from sandbox.state import AUTO_APPLY, ScanState, World
+from wsbridge_sandbox.faults import Faults
+from wsbridge_sandbox.http import bad_request, not_found
+from wsbridge_sandbox.state import AUTO_APPLY, ScanState, World
 
 SCAN_PARAMETERS = {
     "scan-for-recommendations": "scanForRecommendationsTaskParameters",

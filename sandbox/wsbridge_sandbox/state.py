@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.http import bad_request, not_found
-from sandbox.seeding import check_references, normalize_seed
+from wsbridge_sandbox.http import bad_request, not_found
+from wsbridge_sandbox.seeding import check_references, normalize_seed
 
 DEFAULT_SETTINGS = {
     "intrusionPreventionSettingAutoApplyRecommendationsEnabled": "No",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from sandbox.http import bad_request
+from wsbridge_sandbox.http import bad_request
 
 DEFAULT_MAX_ITEMS = 5000
 

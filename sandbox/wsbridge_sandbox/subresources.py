@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.http import bad_request, int_list, json_response
-from sandbox.requests import Handler, body, flag, number, sandbox
-from sandbox.views import assignments_view
+from wsbridge_sandbox.http import bad_request, int_list, json_response
+from wsbridge_sandbox.requests import Handler, body, flag, number, sandbox
+from wsbridge_sandbox.views import assignments_view
 
 
 def assignments(owner: str) -> dict[str, Handler]:

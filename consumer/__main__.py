@@ -1,7 +1,0 @@
-"""``python -m consumer`` is ``wsbridge``."""
-
-import sys
-
-from consumer.cli import main
-
-sys.exit(main())
