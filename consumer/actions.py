@@ -115,7 +115,7 @@ class AssignIpsRules(Action):
 
 @dataclass(frozen=True, slots=True)
 class Notify(Action):
-    """Tell people about something wsbridge could not fix itself (SNS and/or webhook)."""
+    """Tell people about something wsbridge could not fix itself (SNS and/or webhook, else the log)."""
 
     kind: ClassVar[str] = "notify"
     topic: str

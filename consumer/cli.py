@@ -84,7 +84,7 @@ def _handlers(args: argparse.Namespace) -> int:
     from wsbridge.consumer.daemon import handler_registry
 
     for entry in handler_registry(_offline_settings()).registrations():
-        print(f"{entry.detail_type} -> {entry.handler} ({entry.target})")
+        print(f"{entry.detail_type} -> {entry.handler} ({entry.target}; sources: {', '.join(entry.sources)})")
     return EXIT_OK
 
 

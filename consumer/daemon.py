@@ -138,7 +138,7 @@ async def serve(settings: Settings) -> None:
             queue,
             BatchDeleter(sqs, settings.queue_url),
             rt.pipeline,
-            circuit_open=(lambda: ws.paused or ws.probing) if ws is not None else (lambda: False),
+            hold_receives=(lambda: ws.paused or ws.probing) if ws is not None else (lambda: False),
         )
         server = HealthServer(
             alive=lambda: poller.alive(settings.health_max_poll_age_seconds),

@@ -23,6 +23,7 @@ class Registration:
     detail_type: str
     handler: str
     target: str
+    sources: tuple[str, ...]
 
 
 class Registry:
@@ -34,6 +35,10 @@ class Registry:
             if not handler.detail_types:
                 raise RegistryError(f"handler {handler.name!r} declares no detail-types")
             for detail_type in handler.detail_types:
+                if not getattr(handler, "sources", {}).get(detail_type):
+                    raise RegistryError(
+                        f"handler {handler.name!r} names no source that may send detail-type {detail_type!r}"
+                    )
                 other = self._by_detail_type.get(detail_type)
                 if other is not None:
                     raise RegistryError(
@@ -80,6 +85,11 @@ class Registry:
     def registrations(self) -> list[Registration]:
         """Every detail-type with its handler, sorted by detail-type."""
         return [
-            Registration(detail_type, handler.name, f"{type(handler).__module__}:{type(handler).__qualname__}")
+            Registration(
+                detail_type,
+                handler.name,
+                f"{type(handler).__module__}:{type(handler).__qualname__}",
+                tuple(handler.sources[detail_type]),
+            )
             for detail_type, handler in sorted(self._by_detail_type.items())
         ]

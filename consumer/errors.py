@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from wsbridge.consumer.handler import PermanentError
-
 _CONFIGURATION_STATUSES = frozenset({401, 403})
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (e.g. the WS API rejected the request as invalid): dead-letter the message."""
+
+
+class TransientError(Exception):
+    """Worth retrying later with backoff (throttling, outages, timeouts)."""
 
 
 def classify(error: Exception) -> tuple[str, str]:

@@ -37,6 +37,11 @@ WS_REQUEST_DURATION = Histogram(
 WS_RETRIES = Counter("wsbridge_ws_retries", "Workload Security API retries", ["reason"])
 WS_CIRCUIT_OPEN = Gauge("wsbridge_ws_circuit_open", "1 while the WS API circuit breaker is open")
 LAST_POLL = Gauge("wsbridge_last_poll_timestamp_seconds", "Unix time of the last ReceiveMessage call that succeeded")
+REFUSED_SOURCES = Counter(
+    "wsbridge_refused_sources",
+    "Events refused because their source may not carry their detail-type (e.g. a forged GuardDuty finding)",
+    ["detail_type"],
+)
 SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
 BUILD_INFO = Info("wsbridge_build", "Build information")
 

@@ -1,4 +1,4 @@
-"""Notifications to people: an SNS topic and/or a generic JSON webhook, whichever is configured."""
+"""Notifications to people: an SNS topic and/or a generic JSON webhook, or the log when neither is configured."""
 
 from __future__ import annotations
 
@@ -6,12 +6,25 @@ from typing import Any
 
 import aiohttp
 import orjson
+import structlog
 
 from wsbridge.consumer.aws import AwsClients
-from wsbridge.consumer.handler import TransientError
+from wsbridge.consumer.errors import TransientError
 from wsbridge.consumer.settings import Settings
 
 _SNS_SUBJECT_MAX = 100
+
+
+class LogNotifier:
+    """Writes each notification to the log as a warning (no SNS topic or webhook is configured)."""
+
+    def __init__(self) -> None:
+        """Log under ``wsbridge.notices``."""
+        self._log = structlog.get_logger("wsbridge.notices")
+
+    async def send(self, topic: str, subject: str, details: dict[str, Any]) -> None:
+        """Write the notice."""
+        self._log.warning("notice", topic=topic, subject=subject, details=details)
 
 
 class ChannelNotifier:

@@ -12,12 +12,13 @@ from typing import Any
 
 import structlog
 
+from wsbridge.consumer import metrics
 from wsbridge.consumer.dedupe import Claim, DedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
 from wsbridge.consumer.errors import classify
 from wsbridge.consumer.executor import ActionFailed, ExecutedAction, Executor
-from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Triage
+from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Plan, Triage
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
 
@@ -39,6 +40,7 @@ class Assessment:
     event: Event | None
     handler: Handler | None
     triage: Triage
+    source_refused: bool = False
 
     @property
     def detail_type(self) -> str:
@@ -90,6 +92,10 @@ def assess_event(event: Event, registry: Registry, unknown: UnknownDetailTypePol
         if unknown is UnknownDetailTypePolicy.DEAD_LETTER:
             return Assessment(event, None, Triage.reject(reason))
         return Assessment(event, None, Triage.skip(reason))
+    allowed = handler.sources.get(event.detail_type, ())
+    if event.source not in allowed:
+        reason = f"{event.detail_type!r} from source {event.source!r} refused: only {', '.join(allowed)} may send it"
+        return Assessment(event, handler, Triage.reject(reason), source_refused=True)
     try:
         triage = handler.triage(event)
     except Exception as error:
@@ -116,10 +122,19 @@ class Pipeline:
         self._executor = executor
         self._log = structlog.get_logger("wsbridge.pipeline")
 
+    def assess(self, body: str | bytes) -> Assessment:
+        """The offline verdict on one body (see :func:`assess`)."""
+        return assess(body, self.registry, self._settings.unknown_detail_type)
+
     async def process(self, body: str | bytes) -> Outcome:
         """Process one body; exceptions become RETRY or DEAD_LETTER outcomes, never escape."""
-        assessment = assess(body, self.registry, self._settings.unknown_detail_type)
+        return await self.process_assessed(self.assess(body))
+
+    async def process_assessed(self, assessment: Assessment) -> Outcome:
+        """Process a body already assessed (so a timeout can still report what the body was)."""
         triage = assessment.triage
+        if assessment.source_refused:
+            metrics.REFUSED_SOURCES.labels(assessment.detail_type).inc()
         if triage.decision is Decision.REJECT:
             return Outcome(OutcomeKind.DEAD_LETTER, triage.reason, assessment)
         if triage.decision is Decision.SKIP:
@@ -153,14 +168,22 @@ class Pipeline:
         executed: list[ExecutedAction] = []
         try:
             plan = await assessment.handler.plan(assessment.event, assessment.triage, context)
-            executed = await self._executor.execute(plan)
+            executed = await self._executor.execute(plan.actions)
         except Exception as error:
             if isinstance(error, ActionFailed):
                 executed = error.executed
                 error = error.__cause__ if isinstance(error.__cause__, Exception) else error
             kind, reason = classify(error)
             return Outcome(OutcomeKind(kind), reason, assessment, executed)
-        return Outcome(OutcomeKind.SUCCESS, assessment.triage.reason, assessment, executed)
+        return Outcome(OutcomeKind.SUCCESS, self._success_reason(assessment, plan), assessment, executed)
+
+    def _success_reason(self, assessment: Assessment, plan: Plan) -> str:
+        if plan.actions:
+            return assessment.triage.reason
+        if plan.reason:
+            return f"nothing to do: {plan.reason}"
+        self._log.warning("empty_plan_without_reason", handler=assessment.handler_name)
+        return f"handler {assessment.handler_name} planned nothing and gave no reason"
 
     @staticmethod
     def _dedupe_keys(event: Event, triage: Triage) -> list[str]:

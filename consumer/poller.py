@@ -48,30 +48,25 @@ class Poller:
         queue: QueueClient,
         deleter: BatchDeleter,
         pipeline: Pipeline,
-        circuit_open: Callable[[], bool] = lambda: False,
+        hold_receives: Callable[[], bool] = lambda: False,
     ) -> None:
-        """``circuit_open`` is read before every receive; while it is true, nothing is received."""
+        """``hold_receives`` is read before every receive; while it is true (e.g. the WS API is paused
+        or being probed), nothing is received."""
         self._settings = settings
         self._queue = queue
         self._deleter = deleter
         self._worker = MessageWorker(settings, queue, deleter, pipeline)
-        self._circuit_open = circuit_open
+        self._hold_receives = hold_receives
         self._free = settings.concurrency
         self._slots = asyncio.Condition()
         self._stopping = asyncio.Event()
         self._in_flight: dict[str, _InFlight] = {}
         self._loop_alive_at: dict[int, float] = {}
         self._log = structlog.get_logger("wsbridge.poller")
-        self.last_receive_ok: float | None = None
 
     def stop(self) -> None:
         """Stop receiving now; :meth:`run` then drains and returns."""
         self._stopping.set()
-
-    @property
-    def stopping(self) -> bool:
-        """True once :meth:`stop` was called."""
-        return self._stopping.is_set()
 
     def alive(self, max_age_seconds: float) -> bool:
         """True while every receive loop made progress (a receive or a wait for slots) recently."""
@@ -132,7 +127,6 @@ class Poller:
                 continue
             failures = 0
             now = time.monotonic()
-            self.last_receive_ok = now
             metrics.LAST_POLL.set_to_current_time()
             self._loop_alive_at[index] = now
             await self._give_back(wanted - len(messages))
@@ -141,7 +135,7 @@ class Poller:
 
     async def _reserve(self, index: int) -> int:
         async with self._slots:
-            while self._free == 0 or self._circuit_open():
+            while self._free == 0 or self._hold_receives():
                 self._loop_alive_at[index] = time.monotonic()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._slots.wait(), timeout=1.0)

@@ -1,13 +1,13 @@
-"""Actions that report instead of changing anything: a notice for the log, and the CVE coverage gap.
+"""An action that reports instead of changing anything: the CVE coverage gap.
 
-They are planned like any other action, so ``replay``, dry run and the canonical log line show them,
-and the executor sends them at most once per coalescing window.
+It is planned like any other action, so ``replay``, dry run and the canonical log line show it,
+and the executor counts it at most once per coalescing window.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 import structlog
 
@@ -17,27 +17,7 @@ from wsbridge.consumer.actions import Action
 if TYPE_CHECKING:
     from wsbridge.consumer.services import Services
 
-log = structlog.get_logger("wsbridge.notices")
-
-
-@dataclass(frozen=True, slots=True)
-class LogNotice(Action):
-    """A notification for people when no SNS topic or webhook is configured: written to the log as a warning."""
-
-    kind: ClassVar[str] = "log_notice"
-    topic: str
-    subject: str
-    details: dict[str, Any] = field(default_factory=dict)
-    dedupe_key: str | None = None
-
-    @property
-    def coalesce_key(self) -> str | None:
-        """Notices with the same key are logged once per window."""
-        return f"{self.kind}:{self.dedupe_key}" if self.dedupe_key else None
-
-    async def run(self, services: Services) -> None:
-        """Write the notice."""
-        log.warning("notice", topic=self.topic, subject=self.subject, details=self.details)
+log = structlog.get_logger("wsbridge.report")
 
 
 @dataclass(frozen=True, slots=True)

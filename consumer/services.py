@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from wsbridge.consumer.notify import LogNotifier
 
 if TYPE_CHECKING:
     from wsbridge.consumer.aws import AwsClients
@@ -28,7 +30,6 @@ class Services:
     ws: WorkloadSecurityClient | None = None
     aws: AwsClients | None = None
     notify: Notifier | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def workload_security(self) -> WorkloadSecurityClient:
         """The WS client, or a clear error when WSBRIDGE_WS_URL/key are not configured."""
@@ -43,7 +44,7 @@ class Services:
         return self.aws
 
     def notifier(self) -> Notifier:
-        """The notifier, or a clear error when no SNS topic or webhook is configured."""
+        """The configured notifier (SNS and/or webhook), else the log."""
         if self.notify is None:
-            raise ServiceUnavailable("no notification target is configured")
+            self.notify = LogNotifier()
         return self.notify

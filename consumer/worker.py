@@ -15,7 +15,7 @@ from collections.abc import Callable
 import structlog
 
 from wsbridge.consumer import metrics
-from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
+from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
@@ -43,15 +43,16 @@ class MessageWorker:
         """Process and settle one message; ``on_settling`` is called when cancelling would be unsafe."""
         started = time.monotonic()
         heartbeat = asyncio.create_task(self._heartbeat(message))
+        assessment = self._pipeline.assess(message.body)
         try:
             try:
                 async with asyncio.timeout(self._settings.handler_timeout_seconds):
-                    outcome = await self._pipeline.process(message.body)
+                    outcome = await self._pipeline.process_assessed(assessment)
             except TimeoutError:
                 reason = f"handler timed out after {self._settings.handler_timeout_seconds:g} s"
-                outcome = self._retry_outcome(message, reason)
+                outcome = Outcome(OutcomeKind.RETRY, reason, assessment)
         except asyncio.CancelledError:
-            self.record(message, self._retry_outcome(message, "released at shutdown"), started, delay=0)
+            self.record(message, Outcome(OutcomeKind.RETRY, "released at shutdown", assessment), started, delay=0)
             raise
         finally:
             heartbeat.cancel()
@@ -60,10 +61,6 @@ class MessageWorker:
         on_settling()
         delay = await self._settle(message, outcome)
         self.record(message, outcome, started, delay)
-
-    def _retry_outcome(self, message: Message, reason: str) -> Outcome:
-        assessment = assess(message.body, self._pipeline.registry, self._settings.unknown_detail_type)
-        return Outcome(OutcomeKind.RETRY, reason, assessment)
 
     async def _heartbeat(self, message: Message) -> None:
         interval = self._settings.heartbeat_interval_seconds

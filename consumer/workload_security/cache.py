@@ -28,8 +28,6 @@ class TtlCache(Generic[K, V]):
         self._entries: dict[K, tuple[float, V]] = {}
         self._loading: dict[K, asyncio.Task[V]] = {}
         self._generation = 0
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: K) -> V | None:
         """The fresh value for ``key``, else ``None``."""
@@ -54,16 +52,12 @@ class TtlCache(Generic[K, V]):
         """The cached value, or the result of ``load()`` shared with concurrent callers for ``key``."""
         entry = self._entries.get(key)
         if entry is not None and entry[0] > self._clock():
-            self.hits += 1
             return entry[1]
         task = self._loading.get(key)
         if task is None:
-            self.misses += 1
             task = asyncio.ensure_future(self._load(key, load))
             self._loading[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
-        else:
-            self.hits += 1
         return await asyncio.shield(task)
 
     def invalidate(self, key: K) -> None:

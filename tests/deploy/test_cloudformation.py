@@ -95,6 +95,7 @@ def test_findings_rule_pattern_is_the_config_pattern(template: dict[str, Any]) -
     rules = resources_of(template, "AWS::Events::Rule")
     patterns = [body["Properties"]["EventPattern"] for body in rules.values() if "EventPattern" in body["Properties"]]
     assert patterns == [json.loads(PATTERN_FILE.read_text())]
+    assert all(source.startswith("aws.") for source in patterns[0]["source"]), patterns[0]["source"]
 
 
 def test_both_rules_deliver_to_the_findings_queue_which_lets_only_them_send(template: dict[str, Any]) -> None:

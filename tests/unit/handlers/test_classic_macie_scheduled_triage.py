@@ -58,7 +58,7 @@ def test_other_sns_notifications_are_rejected_as_unsupported(message: str) -> No
     assert verdict.decision is Decision.REJECT
 
 
-def test_macie_policy_findings_are_handled_with_their_bucket() -> None:
+def test_macie_policy_findings_pass_the_filters_and_are_skipped_for_want_of_a_responder() -> None:
     def to_policy_finding(detail: dict[str, Any]) -> None:
         detail.update(type="Policy:IAMUser/S3BucketPublic", category="POLICY")
         detail.pop("classificationDetails")
@@ -66,26 +66,30 @@ def test_macie_policy_findings_are_handled_with_their_bucket() -> None:
 
     verdict = triage(with_detail(sample_event("macie2-sensitivedata-multiple-1.json"), to_policy_finding))
 
-    assert verdict.decision is Decision.HANDLE
+    assert verdict.decision is Decision.SKIP
+    assert verdict.reason == (
+        "Macie Policy:IAMUser/S3BucketPublic on bucket DOC-EXAMPLE-BUCKET1: "
+        "no Macie responder is built yet, so wsbridge does nothing with Macie findings"
+    )
     assert verdict.targets.bucket == "DOC-EXAMPLE-BUCKET1"
-    assert verdict.finding_key == ("macie:555555555555:us-east-1:00000000000000000000000000000001:2021-10-25T23:25:04Z")
 
 
 @pytest.mark.parametrize(
-    ("field", "policy", "decision"),
+    ("field", "policy", "reason"),
     [
-        ("sample", {}, Decision.SKIP),
-        ("sample", {"include_samples": True}, Decision.HANDLE),
-        ("archived", {}, Decision.SKIP),
-        ("archived", {"include_archived": True}, Decision.HANDLE),
+        ("sample", {}, "is a sample finding (include_samples = false)"),
+        ("sample", {"include_samples": True}, "no Macie responder is built yet"),
+        ("archived", {}, "is archived (include_archived = false)"),
+        ("archived", {"include_archived": True}, "no Macie responder is built yet"),
     ],
 )
-def test_macie_sample_and_archived_findings_follow_the_policy(
-    field: str, policy: dict[str, Any], decision: Decision
-) -> None:
+def test_macie_sample_and_archived_findings_follow_the_policy(field: str, policy: dict[str, Any], reason: str) -> None:
     event = with_detail(sample_event("macie2-sensitivedata-multiple-2.json"), lambda d: d.update({field: True}))
 
-    assert triage(event, {"macie": policy}).decision is decision
+    verdict = triage(event, {"macie": policy})
+
+    assert verdict.decision is Decision.SKIP
+    assert reason in verdict.reason
 
 
 def test_a_macie_finding_without_a_bucket_is_skipped() -> None:
@@ -97,10 +101,11 @@ def test_a_macie_finding_without_a_bucket_is_skipped() -> None:
     assert "names no S3 bucket" in verdict.reason
 
 
-def test_one_schedule_firing_has_one_key_and_the_next_firing_another() -> None:
-    document = sample_document("scheduled-event-1.json")
-    first = triage(event_from(document))
-    again = triage(event_from({**document, "id": "another-delivery"}))
-    later = triage(event_from({**document, "time": "2015-10-08T16:58:06Z"}))
+def test_a_schedule_firing_is_skipped_because_the_waf_audit_is_not_built() -> None:
+    verdict = triage(event_from(sample_document("scheduled-event-1.json")))
 
-    assert first.finding_key == again.finding_key != later.finding_key
+    assert verdict.decision is Decision.SKIP
+    assert verdict.reason == (
+        "scheduled run from arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule: "
+        "the WAF audit is not implemented, so wsbridge does nothing on a schedule"
+    )

@@ -14,7 +14,6 @@ from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.envelope import Event
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.handler import Decision, HandlerContext
-from wsbridge.consumer.report_actions import LogNotice
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.workload_security import WorkloadSecurityError
 
@@ -34,7 +33,7 @@ async def plan(event: Event, planning: HandlerContext, **policy: Any) -> list[An
     handler = registry({"guardduty": policy})["GuardDuty Finding"]
     verdict = handler.triage(event)
     assert verdict.decision is Decision.HANDLE, verdict.reason
-    return list(await handler.plan(event, verdict, planning))
+    return list((await handler.plan(event, verdict, planning)).actions)
 
 
 async def test_a_protected_instance_gets_an_applied_recommendation_scan_then_an_integrity_scan(
@@ -112,13 +111,19 @@ async def test_the_affected_account_is_the_findings_not_the_receivers(planning: 
     assert notice.details["account"] == "123456789012"
 
 
-async def test_without_a_notification_channel_the_notice_goes_to_the_log(services: Services) -> None:
-    quiet = context(dataclasses.replace(services, notify=None))
+async def test_without_a_notification_channel_the_notice_goes_to_the_log(
+    services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quiet = dataclasses.replace(services, notify=None)
 
-    [notice] = await plan(finding(LEGACY), quiet)
+    [notice] = await plan(finding(LEGACY), context(quiet))
+    [executed] = await Executor(quiet, MemoryDedupeStore(), window_seconds=60, dry_run=False).execute([notice])
 
-    assert isinstance(notice, LogNotice)
-    assert notice.coalesce_key == f"log_notice:unprotected-instance:{LEGACY}"
+    assert isinstance(notice, Notify)
+    assert executed.result == "done"
+    logged = capsys.readouterr().out
+    assert '"event": "notice"' in logged or "notice" in logged
+    assert f"{LEGACY}, which Workload Security does not protect" in logged
 
 
 async def test_many_findings_about_one_instance_send_one_notice_per_window(

@@ -3,11 +3,14 @@ from __future__ import annotations
 import pytest
 
 from wsbridge.consumer.actions import AssignIpsRules, Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
-from wsbridge.handlers.common import bucket_from, canonical_time, finding_id_from, instance_id_from
-from wsbridge.handlers.guardduty import GuardDutyPolicy
-from wsbridge.handlers.inspector import InspectorPolicy
-from wsbridge.handlers.policy import load_policy
-from wsbridge.handlers.responses import guardduty_scans, ips_assignment, unique
+from wsbridge.handlers._shared.identifiers import bucket_from, finding_id_from, instance_id_from
+from wsbridge.handlers._shared.plans import unique
+from wsbridge.handlers._shared.policy import load_policy
+from wsbridge.handlers._shared.times import canonical_time
+from wsbridge.handlers.guardduty.finding import GuardDutyPolicy
+from wsbridge.handlers.guardduty.plan import guardduty_scans
+from wsbridge.handlers.inspector.finding import InspectorPolicy
+from wsbridge.handlers.inspector.plan import ips_assignment
 
 
 @pytest.mark.parametrize(

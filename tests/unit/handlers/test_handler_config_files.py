@@ -9,7 +9,7 @@ import pytest
 from handler_samples import handler_classes, registry
 from planning import ROOT
 
-from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.handlers._shared.policy import Policy, load_policy
 
 EXAMPLE = tomllib.loads((ROOT / "config" / "handlers.example.toml").read_text())["handlers"]
 DEMO = tomllib.loads((ROOT / "config" / "handlers.demo.toml").read_text())["handlers"]

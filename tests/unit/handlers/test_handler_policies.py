@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from handler_samples import handler_classes
 
-from wsbridge.handlers.guardduty import GuardDutyPolicy
-from wsbridge.handlers.policy import Policy, PolicyError, load_policy
-from wsbridge.handlers.securityhub import SecurityHubPolicy
+from wsbridge.handlers._shared.policy import Policy, PolicyError, load_policy
+from wsbridge.handlers.guardduty.finding import GuardDutyPolicy
+from wsbridge.handlers.securityhub.policy import SecurityHubPolicy
 
 DOCS = Path(__file__).parents[3] / "docs" / "handlers.md"
 
@@ -31,7 +31,7 @@ def test_every_handler_starts_with_an_empty_policy(name: str) -> None:
         ("inspector_classic", {"classic_lookups": 1}, "classic_lookups: Input should be a valid boolean"),
         ("macie", {"include_samples": None}, "include_samples: Input should be a valid boolean"),
         ("config_rules", {"anything": 1}, "anything: unknown setting (known: none)"),
-        ("scheduled", {"cron": "x"}, "cron: unknown setting (known: none)"),
+        ("waf_audit", {"cron": "x"}, "cron: unknown setting (known: none)"),
         ("securityhub", {"products": ["guardduty", "waf"]}, "products.1: Input should be 'guardduty'"),
         ("securityhub", {"guardduty": {"min_severity": -1}}, "guardduty.min_severity: Input should be greater"),
     ],

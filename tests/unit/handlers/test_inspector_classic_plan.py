@@ -19,7 +19,7 @@ from wsbridge.consumer.actions import AssignIpsRules, RunRecommendationScan
 from wsbridge.consumer.envelope import Event, parse_body
 from wsbridge.consumer.handler import Decision, HandlerContext, PermanentError, TransientError
 from wsbridge.consumer.services import Services
-from wsbridge.handlers.inspector_classic_lookup import classic_finding
+from wsbridge.handlers.inspector.classic_lookup import classic_finding
 
 ARN = "arn:aws:inspector:eu-central-1:644160558196:target/0-a1/template/0-b2/run/0-c3/finding/0-d4"
 LOOKUPS = {"classic_lookups": True}
@@ -124,7 +124,7 @@ async def plan(context: HandlerContext, **policy: Any) -> list[Any]:
     event = notification()
     verdict = handler.triage(event)
     assert verdict.decision is Decision.HANDLE, verdict.reason
-    return list(await handler.plan(event, verdict, context))
+    return list((await handler.plan(event, verdict, context)).actions)
 
 
 async def test_a_looked_up_cve_finding_is_planned_like_inspector2(

@@ -38,7 +38,7 @@ async def plan(event: Event, planning: HandlerContext, **policy: Any) -> list[An
     handler = registry({"inspector": policy})["Inspector2 Finding"]
     verdict = handler.triage(event)
     assert verdict.decision is Decision.HANDLE, verdict.reason
-    return list(await handler.plan(event, verdict, planning))
+    return list((await handler.plan(event, verdict, planning)).actions)
 
 
 async def test_the_covering_rule_goes_to_the_instances_policy(planning: HandlerContext) -> None:

@@ -86,7 +86,7 @@ async def planned(name: str, policies: dict[str, Any], context: HandlerContext) 
     event = sample_event(name)
     handler = registry(policies)[event.detail_type]
     verdict = handler.triage(event)
-    actions = await handler.plan(event, verdict, context) if verdict.decision is Decision.HANDLE else []
+    actions = (await handler.plan(event, verdict, context)).actions if verdict.decision is Decision.HANDLE else ()
     return Plan(verdict.decision.value, list(verdict.targets.instance_ids), [brief(action) for action in actions])
 
 

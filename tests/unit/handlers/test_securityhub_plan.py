@@ -18,9 +18,9 @@ from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_gua
 from wsbridge.consumer.actions import RunIntegrityScan, RunRecommendationScan
 from wsbridge.consumer.envelope import Event
 from wsbridge.consumer.handler import Decision, HandlerContext, PermanentError
-from wsbridge.consumer.securityhub_actions import UpdateSecurityHubFinding
 from wsbridge.consumer.services import Services
-from wsbridge.handlers.securityhub_notes import note_for
+from wsbridge.handlers.securityhub.notes import note_for
+from wsbridge.handlers.securityhub.writeback import UpdateSecurityHubFinding
 
 IMPORTED = "Security Hub Findings - Imported"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
@@ -32,7 +32,7 @@ async def plan(event: Event, planning: HandlerContext, policies: dict[str, Any] 
     handler = registry(policies)[event.detail_type]
     verdict = handler.triage(event)
     assert verdict.decision is Decision.HANDLE, verdict.reason
-    return list(await handler.plan(event, verdict, planning))
+    return list((await handler.plan(event, verdict, planning)).actions)
 
 
 async def test_a_guardduty_finding_is_planned_the_same_natively_and_through_security_hub(
@@ -128,15 +128,19 @@ async def test_write_back_notes_an_unprotected_instance(planning: HandlerContext
     assert actions[1].note.startswith("wsbridge: notified: GuardDuty finding on i-0fff, which Workload Security")
 
 
-async def test_a_macie_finding_gets_no_actions_and_no_write_back(planning: HandlerContext) -> None:
+async def test_a_macie_finding_is_skipped_so_nothing_is_written_back() -> None:
     document = sample_document("securityhub-imported-control-fsbp-1.json")
     document["detail"]["findings"][0].update(
         ProductArn="arn:aws:securityhub:us-east-2::product/aws/macie",
         Types=["Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal"],
         Resources=[{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::payroll-exports", "Region": "us-east-2"}],
     )
+    event = event_from(document)
 
-    assert await plan(event_from(document), planning, {"securityhub": {"write_back": True}}) == []
+    verdict = registry({"securityhub": {"write_back": True}})[event.detail_type].triage(event)
+
+    assert verdict.decision is Decision.SKIP
+    assert "no Macie responder is built yet" in verdict.reason
 
 
 @dataclasses.dataclass

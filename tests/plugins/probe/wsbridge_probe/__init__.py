@@ -13,14 +13,13 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from wsbridge.consumer.actions import Action
 from wsbridge.consumer.envelope import Event
-from wsbridge.consumer.handler import Handler, HandlerContext, Targets, TransientError, Triage
+from wsbridge.consumer.handler import Handler, HandlerContext, Plan, Targets, TransientError, Triage
 from wsbridge.consumer.services import Services
 
 DETAIL_TYPE = "wsbridge Probe"
@@ -56,7 +55,7 @@ class ProbeHandler(Handler):
     """Test handler: behaviour is driven by the event's detail."""
 
     name = "probe"
-    detail_types = (DETAIL_TYPE,)
+    sources = {DETAIL_TYPE: ("wsbridge.test",)}
 
     def triage(self, event: Event) -> Triage:
         """Handle unless ``detail.reject`` is set."""
@@ -64,14 +63,14 @@ class ProbeHandler(Handler):
             return Triage.reject("probe asked to be rejected")
         return Triage.handle("probe event", Targets(account=event.account or None))
 
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
+    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Plan:
         """Record the attempt, fail or sleep as asked, then plan the ``done`` record."""
         if event.detail.get("noop"):
-            return []
+            return Plan.nothing("probe asked for an empty plan")
         attempt = _record(event.id, "start")
         if attempt <= int(event.detail.get("fail_times", 0)):
             raise TransientError(f"probe failing on purpose (attempt {attempt})")
         sleep_attempts = event.detail.get("sleep_attempts")
         if sleep_attempts is None or attempt <= int(sleep_attempts):
             await asyncio.sleep(float(event.detail.get("sleep_seconds", 0)))
-        return [ProbeDone(event.id)]
+        return Plan((ProbeDone(event.id),))

@@ -6,8 +6,6 @@ naming its path (``detail.resource.resourceType is a JSON number, not a string``
 
 from __future__ import annotations
 
-from typing import Any
-
 from wsbridge.consumer.json_types import json_type
 
 
@@ -84,14 +82,6 @@ class Node:
     def texts(self) -> list[str]:
         """This array's elements, each a string."""
         return [item.text(required=True) or "" for item in self.items()]
-
-    def members(self) -> dict[str, Any]:
-        """This object as a dict (empty when absent)."""
-        if self.value is None:
-            return {}
-        if not isinstance(self.value, dict):
-            raise self._wrong("an object")
-        return self.value
 
     def _require(self, required: bool) -> None:
         if required:

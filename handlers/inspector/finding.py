@@ -1,4 +1,4 @@
-"""Inspector2 vulnerability findings on EC2 instances: shield the CVE with Intrusion Prevention rules.
+"""Inspector2 vulnerability findings on EC2 instances: reading and deciding.
 
 :func:`decide` works on an :class:`InspectorFinding`, read from the native ``Inspector2 Finding``
 event or from a Security Hub (ASFF) copy, so both paths reach the same verdict and key.
@@ -6,22 +6,23 @@ event or from a Security Hub (ASFF) copy, so both paths reach the same verdict a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
-from wsbridge.handlers.common import arn_field, below_label, canonical_time, finding_key
-from wsbridge.handlers.fields import InvalidField, Node
-from wsbridge.handlers.inspector_plan import is_cve, plan_inspector
-from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Targets, Triage
+from wsbridge.handlers._shared.fields import InvalidField, Node
+from wsbridge.handlers._shared.identifiers import arn_field, finding_key
+from wsbridge.handlers._shared.policy import Policy
+from wsbridge.handlers._shared.severity import below_label
+from wsbridge.handlers._shared.times import canonical_time
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.envelope import Event
 
+_CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 EC2_INSTANCE = "AWS_EC2_INSTANCE"
 SeverityLabel = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 
@@ -71,6 +72,11 @@ class InspectorFinding:
         )
 
 
+def is_cve(vulnerability_id: str) -> bool:
+    """Whether ``vulnerability_id`` is a CVE id (IPS rules list CVEs, not GHSA or vendor advisories)."""
+    return bool(_CVE.fullmatch(vulnerability_id.strip()))
+
+
 def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool = False) -> Triage:
     """Handle active EC2 package findings (and reachability findings if the policy says so)."""
     targets = finding.targets()
@@ -89,11 +95,11 @@ def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool
             ids = ", ".join(finding.cves)
             return Triage.skip(f"{what} {ids} is not a CVE id; IPS rules are listed by CVE", targets)
         cves = ", ".join(finding.cves)
-        return Triage.handle(f"{what} {cves} on {on}: assign covering IPS rules", targets, finding.key)
+        return Triage.handle(f"{what} {cves} on {on}: assign covering IPS rules", targets, finding.key).about(finding)
     if finding.finding_type == "NETWORK_REACHABILITY":
         if policy.network_reachability == "skip":
             return Triage.skip(f"{what} findings are skipped (network_reachability = skip)", targets)
-        return Triage.handle(f"{what} on {on}: recommendation scan", targets, finding.key)
+        return Triage.handle(f"{what} on {on}: recommendation scan", targets, finding.key).about(finding)
     return Triage.skip(f"{what} findings are not handled", targets)
 
 
@@ -123,26 +129,3 @@ def read_event(event: Event) -> InspectorFinding:
         cves=(cve,) if cve else (),
         updated_at=detail.child("updatedAt").text() or event.time,
     )
-
-
-class InspectorHandler(Handler):
-    """``Inspector2 Finding`` events: IPS rules that cover the CVE, for the affected computer."""
-
-    name = "inspector"
-    detail_types = ("Inspector2 Finding",)
-
-    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
-        super().__init__(policy)
-        self.options = load_policy(InspectorPolicy, policy)
-
-    def triage(self, event: Event) -> Triage:
-        """Read the finding and apply :func:`decide`."""
-        try:
-            finding = read_event(event)
-        except InvalidField as error:
-            return Triage.reject(str(error))
-        return decide(finding, self.options)
-
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """IPS rules for the CVE, or a recommendation scan (see :mod:`wsbridge.handlers.inspector_plan`)."""
-        return await plan_inspector(read_event(event), self.options, context)

@@ -1,27 +1,26 @@
-"""Macie findings about S3 buckets: raise the protection of the instances that can reach the bucket.
+"""Macie findings about S3 buckets: reading and deciding.
 
-``Macie Finding`` (Amazon Macie) is handled; ``Macie Alert`` comes from Macie Classic, a retired
-service, and is skipped. :func:`decide` is shared with the Security Hub (ASFF) path.
+:func:`decide` is shared with the Security Hub (ASFF) path. No responder acts on Macie findings
+yet, so a finding that passes every filter is skipped with that reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
-from wsbridge.handlers.common import canonical_time, finding_key
-from wsbridge.handlers.fields import InvalidField, Node
-from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Targets, Triage
+from wsbridge.handlers._shared.fields import Node
+from wsbridge.handlers._shared.identifiers import finding_key
+from wsbridge.handlers._shared.policy import Policy
+from wsbridge.handlers._shared.times import canonical_time
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.envelope import Event
 
-MACIE_ALERT = "Macie Alert"
+NOT_IMPLEMENTED = "no Macie responder is built yet, so wsbridge does nothing with Macie findings"
 BUCKET = "AwsS3Bucket"
 HANDLED_KINDS = ("SensitiveData:", "Policy:")
 
@@ -66,7 +65,7 @@ class MacieFinding:
 
 
 def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False) -> Triage:
-    """Handle sensitive-data and policy findings that name a bucket and pass the policy."""
+    """Sensitive-data and policy findings that name a bucket and pass the policy; skipped: no responder yet."""
     targets = finding.targets()
     what = f"Macie {finding.finding_type or 'finding'}"
     if finding.finding_type and not finding.finding_type.startswith(HANDLED_KINDS):
@@ -78,7 +77,7 @@ def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False
             return Triage.skip(f"{what} is archived (include_archived = false)", targets)
         if finding.sample and not policy.include_samples:
             return Triage.skip(f"{what} is a sample finding (include_samples = false)", targets)
-    return Triage.handle(f"{what} on bucket {finding.bucket}", targets, finding.key)
+    return Triage.skip(f"{what} on bucket {finding.bucket}: {NOT_IMPLEMENTED}", targets)
 
 
 def read_event(event: Event) -> MacieFinding:
@@ -96,34 +95,3 @@ def read_event(event: Event) -> MacieFinding:
         archived=detail.child("archived").flag(),
         updated_at=detail.child("updatedAt").text() or event.time,
     )
-
-
-class MacieHandler(Handler):
-    """``Macie Finding`` events (and the retired ``Macie Alert``, which is skipped)."""
-
-    name = "macie"
-    detail_types = ("Macie Finding", MACIE_ALERT)
-
-    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
-        super().__init__(policy)
-        self.options = load_policy(MaciePolicy, policy)
-
-    def triage(self, event: Event) -> Triage:
-        """Skip Macie Classic alerts; read and decide Macie findings."""
-        if event.detail_type == MACIE_ALERT:
-            alert = event.detail.get("alert-arn")
-            targets = Targets(
-                account=event.account or None,
-                region=event.region or None,
-                finding_id=alert if isinstance(alert, str) else None,
-            )
-            return Triage.skip("Macie Classic alert: Macie Classic is retired and its alerts name no bucket", targets)
-        try:
-            finding = read_event(event)
-        except InvalidField as error:
-            return Triage.reject(str(error))
-        return decide(finding, self.options)
-
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled finding."""
-        return []

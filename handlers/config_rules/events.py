@@ -1,25 +1,22 @@
 """AWS Config events about EC2 instances: compliance changes, configuration changes, custom-rule calls.
 
-Only ``AWS::EC2::Instance`` counts (matched exactly: a volume is not an instance). Custom-rule
-invocations must always be answered, so an instance that left the rule's scope is handled (it is
-reported ``NOT_APPLICABLE``) and a periodic invocation evaluates every instance.
+Only ``AWS::EC2::Instance`` counts (matched exactly: a volume is not an instance). Nothing answers
+Config yet: every event is read, checked and skipped with the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from wsbridge.consumer.envelope import CONFIG_RULE_INVOCATION
-from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
-from wsbridge.handlers.common import canonical_time, finding_key
-from wsbridge.handlers.fields import InvalidField, Node
-from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Targets, Triage
+from wsbridge.handlers._shared.fields import InvalidField, Node
+from wsbridge.handlers._shared.policy import Policy
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.envelope import Event
+
+NOT_IMPLEMENTED = "wsbridge does not answer AWS Config yet"
 
 EC2_INSTANCE = "AWS::EC2::Instance"
 COMPLIANCE_CHANGE = "Config Rules Compliance Change"
@@ -94,9 +91,7 @@ def triage_compliance(event: Event) -> Triage:
     if resource.resource_type != EC2_INSTANCE:
         return Triage.skip(f"Config compliance change for {resource.resource_type}, not an EC2 instance", targets)
     compliance = result.child("complianceType").text() or "UNKNOWN"
-    recorded = canonical_time(result.child("resultRecordedTime").text() or event.time)
-    key = finding_key("config", rule, resource.resource_type, resource.resource_id, recorded)
-    return Triage.handle(f"Config rule {name}: {resource.resource_id} is now {compliance}", targets, key)
+    return Triage.skip(f"Config rule {name}: {resource.resource_id} is now {compliance}; {NOT_IMPLEMENTED}", targets)
 
 
 def triage_item_change(event: Event) -> Triage:
@@ -109,12 +104,8 @@ def triage_item_change(event: Event) -> Triage:
     status = item.child("configurationItemStatus").text()
     if status in DELETED_STATUSES:
         return Triage.skip(f"{resource.resource_id} was deleted ({status})", targets)
-    captured = canonical_time(item.child("configurationItemCaptureTime").text() or event.time)
-    key = finding_key(
-        "config-item", resource.account, resource.region, resource.resource_type, resource.resource_id, captured
-    )
     change = detail.at("configurationItemDiff", "changeType").text() or status or "changed"
-    return Triage.handle(f"Config configuration of {resource.resource_id}: {change}", targets, key)
+    return Triage.skip(f"Config configuration of {resource.resource_id}: {change}; {NOT_IMPLEMENTED}", targets)
 
 
 def triage_invocation(event: Event) -> Triage:
@@ -129,42 +120,13 @@ def triage_invocation(event: Event) -> Triage:
         targets = Targets(
             account=account or None, region=event.region or None, finding_id=rule, resource_type=EC2_INSTANCE
         )
-        return Triage.handle(f"Config rule {name}: periodic evaluation of every EC2 instance", targets)
+        return Triage.skip(f"Config rule {name}: periodic evaluation of every EC2 instance; {NOT_IMPLEMENTED}", targets)
     _, resource = _item(invoking, event)
     targets = resource.targets(rule)
     if resource.resource_type != EC2_INSTANCE:
         return Triage.skip(f"Config rule {name} invoked for {resource.resource_type}, not an EC2 instance", targets)
     if detail.child("eventLeftScope").flag():
-        return Triage.handle(
-            f"Config rule {name}: {resource.resource_id} left the rule's scope, report NOT_APPLICABLE", targets
+        return Triage.skip(
+            f"Config rule {name}: {resource.resource_id} left the rule's scope; {NOT_IMPLEMENTED}", targets
         )
-    return Triage.handle(f"Config rule {name}: evaluate {resource.resource_id}", targets)
-
-
-class ConfigRulesHandler(Handler):
-    """Config compliance changes, configuration item changes and custom-rule invocations."""
-
-    name = "config_rules"
-    detail_types = (COMPLIANCE_CHANGE, ITEM_CHANGE, CONFIG_RULE_INVOCATION)
-
-    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
-        super().__init__(policy)
-        self.options = load_policy(ConfigRulesPolicy, policy)
-
-    def triage(self, event: Event) -> Triage:
-        """Route by detail-type; only EC2 instances are acted on."""
-        route = {
-            COMPLIANCE_CHANGE: triage_compliance,
-            ITEM_CHANGE: triage_item_change,
-            CONFIG_RULE_INVOCATION: triage_invocation,
-        }.get(event.detail_type)
-        if route is None:
-            return Triage.reject(f"detail-type {event.detail_type!r} is not a Config event")
-        try:
-            return route(event)
-        except InvalidField as error:
-            return Triage.reject(str(error))
-
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Actions for a handled event."""
-        return []
+    return Triage.skip(f"Config rule {name}: evaluate {resource.resource_id}; {NOT_IMPLEMENTED}", targets)

@@ -10,35 +10,29 @@ not know, or that have no activated agent, get a notice to people instead.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from wsbridge.consumer.actions import RunRecommendationScan
+from wsbridge.consumer.actions import Action, AssignIpsRules, RunRecommendationScan
 from wsbridge.consumer.report_actions import RecordUncoveredCve
-from wsbridge.handlers.instance_lookup import KnownInstance, look_up
-from wsbridge.handlers.notices import (
+from wsbridge.handlers._shared.instances import KnownInstance, look_up
+from wsbridge.handlers._shared.notices import (
     FindingSummary,
-    deliverable,
     instance_console_url,
     ips_not_preventing_notice,
     uncovered_cve_notice,
     unprotected_notice,
 )
-from wsbridge.handlers.responses import ips_assignment, unique
+from wsbridge.handlers._shared.plans import unique
+from wsbridge.handlers.inspector.finding import is_cve
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.handler import HandlerContext
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
-    from wsbridge.handlers.inspector import InspectorFinding, InspectorPolicy
+    from wsbridge.handlers.inspector.finding import InspectorFinding, InspectorPolicy
 
-_CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 PREVENT = "prevent"
-
-
-def is_cve(vulnerability_id: str) -> bool:
-    """Whether ``vulnerability_id`` is a CVE id (IPS rules list CVEs, not GHSA or vendor advisories)."""
-    return bool(_CVE.fullmatch(vulnerability_id.strip()))
+ALREADY_IN_EFFECT = "the IPS rules that cover its CVEs are already assigned, in prevent mode"
 
 
 def summary(finding: InspectorFinding, source: str = "Inspector") -> FindingSummary:
@@ -71,7 +65,7 @@ async def plan_inspector(
         else:
             for cve in filter(is_cve, finding.cves):
                 actions += await shield(known, cve.upper(), finding, policy, about, ws)
-    return deliverable(unique(actions), context)
+    return unique(actions)
 
 
 def reachability_scan(known: KnownInstance, about: FindingSummary) -> list[Action]:
@@ -135,3 +129,15 @@ def ips_mode(known: KnownInstance, *, on_policy: bool) -> str | None:
         if state and state != "inherited":
             return state
     return known.verdict.intrusion_prevention_mode
+
+
+def ips_assignment(
+    rule_ids: Iterable[int], cve: str, policy: InspectorPolicy, *, policy_id: int | None, computer_id: int
+) -> AssignIpsRules | None:
+    """Assign the rules that cover ``cve`` where ``assign_to`` says (the computer when it has no policy)."""
+    rules = tuple(sorted(set(rule_ids)))
+    if not rules:
+        return None
+    if policy.assign_to == "policy" and policy_id is not None:
+        return AssignIpsRules(rules, policy_id=policy_id, cve=cve)
+    return AssignIpsRules(rules, computer_id=computer_id, cve=cve)

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wsbridge.handlers.instance_lookup import look_up
-from wsbridge.handlers.notices import (
+from wsbridge.consumer.actions import Action, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
+from wsbridge.handlers._shared.instances import look_up
+from wsbridge.handlers._shared.notices import (
     FindingSummary,
-    deliverable,
     guardduty_console_url,
     scanned_notice,
     unprotected_notice,
 )
-from wsbridge.handlers.responses import guardduty_scans, threat_purpose, unique
+from wsbridge.handlers._shared.plans import unique
+from wsbridge.handlers.guardduty.finding import threat_purpose
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.handler import HandlerContext
-    from wsbridge.handlers.guardduty import GuardDutyFinding, GuardDutyPolicy
+    from wsbridge.handlers.guardduty.finding import GuardDutyFinding, GuardDutyPolicy
 
 
 def summary(finding: GuardDutyFinding) -> FindingSummary:
@@ -37,6 +37,15 @@ def summary(finding: GuardDutyFinding) -> FindingSummary:
         region=finding.region,
         console_url=guardduty_console_url(finding.region, finding.finding_id),
     )
+
+
+def guardduty_scans(computer_id: int, finding_type: str, policy: GuardDutyPolicy) -> list[Action]:
+    """A protected instance: apply recommendations, check integrity, and scan for malware when the
+    finding's threat purpose is one of ``malware_scan_families``."""
+    actions: list[Action] = [RunRecommendationScan(computer_id, apply=True), RunIntegrityScan(computer_id)]
+    if threat_purpose(finding_type) in policy.malware_scan_families:
+        actions.append(RunMalwareScan(computer_id))
+    return actions
 
 
 async def plan_guardduty(finding: GuardDutyFinding, policy: GuardDutyPolicy, context: HandlerContext) -> list[Action]:
@@ -53,4 +62,4 @@ async def plan_guardduty(finding: GuardDutyFinding, policy: GuardDutyPolicy, con
         actions += scans
         if threat_purpose(finding.finding_type) in policy.notify_families:
             actions.append(scanned_notice(known, about, [scan.kind for scan in scans]))
-    return deliverable(unique(actions), context)
+    return unique(actions)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from wsbridge.handlers.common import SEVERITY_LABELS, arn_field, bucket_from, finding_id_from, instance_id_from
-from wsbridge.handlers.fields import Node
-from wsbridge.handlers.guardduty import GuardDutyFinding
-from wsbridge.handlers.inspector import InspectorFinding
-from wsbridge.handlers.macie import MacieFinding
+from wsbridge.handlers._shared.fields import Node
+from wsbridge.handlers._shared.identifiers import arn_field, bucket_from, finding_id_from, instance_id_from
+from wsbridge.handlers._shared.severity import SEVERITY_LABELS
+from wsbridge.handlers.guardduty.finding import GuardDutyFinding
+from wsbridge.handlers.inspector.finding import InspectorFinding
+from wsbridge.handlers.macie.finding import MacieFinding
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event

@@ -1,4 +1,4 @@
-"""GuardDuty findings about EC2 instances: scan the instance through Workload Security.
+"""GuardDuty findings about EC2 instances: reading and deciding.
 
 The decision (:func:`decide`) works on a :class:`GuardDutyFinding`, which both the native
 ``GuardDuty Finding`` event and the Security Hub (ASFF) copy of a finding are read into, so one
@@ -7,20 +7,18 @@ finding gets the same verdict and the same de-duplication key whichever way it a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from wsbridge.consumer.handler import Handler, HandlerContext, Targets, Triage
-from wsbridge.handlers.common import canonical_time, finding_key
-from wsbridge.handlers.fields import InvalidField, Node
-from wsbridge.handlers.guardduty_plan import plan_guardduty
-from wsbridge.handlers.policy import Policy, load_policy
+from wsbridge.consumer.handler import Targets, Triage
+from wsbridge.handlers._shared.fields import Node
+from wsbridge.handlers._shared.identifiers import finding_key
+from wsbridge.handlers._shared.policy import Policy
+from wsbridge.handlers._shared.times import canonical_time
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.actions import Action
     from wsbridge.consumer.envelope import Event
 
 EC2_RESOURCE_TYPES = frozenset({"Instance", "Container"})
@@ -77,6 +75,11 @@ class GuardDutyFinding:
         )
 
 
+def threat_purpose(finding_type: str) -> str:
+    """The part of a GuardDuty finding type before ``:`` (``Backdoor`` in ``Backdoor:EC2/C&CActivity.B``)."""
+    return finding_type.partition(":")[0]
+
+
 def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool = False) -> Triage:
     """Handle EC2 findings that pass the policy; ``explicit`` (a user's request) bypasses its filters."""
     targets = finding.targets()
@@ -98,7 +101,7 @@ def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool
             )
     severity = "unknown" if finding.severity is None else f"{finding.severity:g}"
     on = ", ".join(finding.instance_ids)
-    return Triage.handle(f"{what} on {on} (severity {severity})", targets, finding.key)
+    return Triage.handle(f"{what} on {on} (severity {severity})", targets, finding.key).about(finding)
 
 
 def read_event(event: Event) -> GuardDutyFinding:
@@ -122,26 +125,3 @@ def read_event(event: Event) -> GuardDutyFinding:
         archived=service.child("archived").flag(),
         updated_at=detail.child("updatedAt").text() or event.time,
     )
-
-
-class GuardDutyHandler(Handler):
-    """``GuardDuty Finding`` events: scans for protected EC2 instances, a notice for the others."""
-
-    name = "guardduty"
-    detail_types = ("GuardDuty Finding",)
-
-    def __init__(self, policy: Mapping[str, Any] | None = None) -> None:
-        super().__init__(policy)
-        self.options = load_policy(GuardDutyPolicy, policy)
-
-    def triage(self, event: Event) -> Triage:
-        """Read the finding and apply :func:`decide`."""
-        try:
-            finding = read_event(event)
-        except InvalidField as error:
-            return Triage.reject(str(error))
-        return decide(finding, self.options)
-
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Sequence[Action]:
-        """Scans for a protected instance, a notice for the others (see :mod:`wsbridge.handlers.guardduty_plan`)."""
-        return await plan_guardduty(read_event(event), self.options, context)

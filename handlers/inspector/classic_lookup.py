@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from wsbridge.consumer.handler import PermanentError, TransientError
-from wsbridge.handlers.common import arn_field
-from wsbridge.handlers.inspector import EC2_INSTANCE, InspectorFinding
-from wsbridge.handlers.inspector_plan import is_cve
+from wsbridge.consumer.errors import PermanentError, TransientError
+from wsbridge.handlers._shared.identifiers import arn_field
+from wsbridge.handlers.inspector.finding import EC2_INSTANCE, InspectorFinding, is_cve
 
 if TYPE_CHECKING:
     from wsbridge.consumer.handler import HandlerContext

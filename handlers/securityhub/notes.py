@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from wsbridge.consumer.actions import Action
-from wsbridge.consumer.securityhub_actions import NOTE_MAX
+from wsbridge.handlers.securityhub.writeback import NOTE_MAX
 
 PREFIX = "wsbridge: "
 
@@ -24,7 +24,7 @@ def describe_action(action: Action) -> str:
         owner = f"policy {data['policy_id']}" if data.get("policy_id") is not None else computer
         rules = ", ".join(str(rule) for rule in data.get("rule_ids", ()))
         return f"IPS rules {rules} assigned to {owner}" + (f" for {data['cve']}" if data.get("cve") else "")
-    if action.kind in ("notify", "log_notice"):
+    if action.kind == "notify":
         return f"notified: {data.get('subject')}"
     if action.kind == "uncovered_cve":
         return f"no IPS rule covers {data.get('cve')}"

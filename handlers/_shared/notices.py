@@ -1,8 +1,8 @@
 """What wsbridge tells people: instances it cannot protect, CVEs no IPS rule covers, IPS that only detects.
 
-The builders are pure and return :class:`~wsbridge.consumer.actions.Notify` actions with a ``dedupe_key``, so
-the executor sends each notice once per coalescing window. :func:`deliverable` turns them into
-:class:`~wsbridge.consumer.report_actions.LogNotice` when no SNS topic or webhook is configured.
+The builders are pure and return :class:`~wsbridge.consumer.actions.Notify` actions with a
+``dedupe_key``, so the executor sends each notice once per coalescing window, to the configured SNS
+topic or webhook, or to the log when neither is configured.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from wsbridge.consumer.actions import Action, Notify
-from wsbridge.consumer.report_actions import LogNotice
+from wsbridge.consumer.actions import Notify
 
 if TYPE_CHECKING:
-    from wsbridge.consumer.handler import HandlerContext
-    from wsbridge.handlers.instance_lookup import KnownInstance
+    from wsbridge.handlers._shared.instances import KnownInstance
 
 UNPROTECTED_TOPIC = "unprotected-instance"
 UNCOVERED_CVE_TOPIC = "uncovered-cve"
@@ -133,15 +131,3 @@ def scanned_notice(known: KnownInstance, finding: FindingSummary, scans: Sequenc
         },
         dedupe_key=f"{SCANNED_TOPIC}:{known.instance_id}",
     )
-
-
-def deliverable(actions: Sequence[Action], context: HandlerContext) -> list[Action]:
-    """``actions`` with every :class:`Notify` turned into a :class:`LogNotice` when no channel is configured."""
-    if context.services.notify is not None:
-        return list(actions)
-    return [
-        LogNotice(action.topic, action.subject, action.details, action.dedupe_key)
-        if isinstance(action, Notify)
-        else action
-        for action in actions
-    ]

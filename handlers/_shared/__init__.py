@@ -1,0 +1,1 @@
+"""What the integrations share: typed field reads, identifiers, times, severities, policies, lookups, notices."""

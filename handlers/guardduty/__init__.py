@@ -1,0 +1,1 @@
+"""GuardDuty: findings about EC2 instances answered with Workload Security scans."""

@@ -1,0 +1,1 @@
+"""Macie: findings about S3 buckets (read and decided; no responder yet)."""
