@@ -14,9 +14,8 @@ from pydantic import Field
 
 from wsbridge.consumer.handler import Targets, Triage
 from wsbridge.handlers._shared.fields import Node
-from wsbridge.handlers._shared.identifiers import finding_key
+from wsbridge.handlers._shared.findings import targets_of, version_key
 from wsbridge.handlers._shared.policy import Policy
-from wsbridge.handlers._shared.times import canonical_time
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
@@ -60,19 +59,11 @@ class GuardDutyFinding:
     @property
     def key(self) -> str:
         """``guardduty:<account>:<region>:<finding id>:<updatedAt>``."""
-        updated = canonical_time(self.updated_at)
-        return finding_key("guardduty", self.account, self.region, self.finding_id, updated)
+        return version_key("guardduty", self)
 
     def targets(self) -> Targets:
         """The explain targets of this finding."""
-        return Targets(
-            account=self.account or None,
-            region=self.region or None,
-            finding_id=self.finding_id,
-            severity=self.severity,
-            instance_ids=self.instance_ids,
-            resource_type=self.resource_type,
-        )
+        return targets_of(self, instance_ids=self.instance_ids, resource_type=self.resource_type)
 
 
 def threat_purpose(finding_type: str) -> str:

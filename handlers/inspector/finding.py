@@ -14,6 +14,7 @@ from pydantic import Field
 
 from wsbridge.consumer.handler import Targets, Triage
 from wsbridge.handlers._shared.fields import InvalidField, Node
+from wsbridge.handlers._shared.findings import targets_of
 from wsbridge.handlers._shared.identifiers import arn_field, finding_key
 from wsbridge.handlers._shared.policy import Policy
 from wsbridge.handlers._shared.severity import below_label
@@ -61,15 +62,7 @@ class InspectorFinding:
 
     def targets(self) -> Targets:
         """The explain targets of this finding."""
-        return Targets(
-            account=self.account or None,
-            region=self.region or None,
-            finding_id=self.finding_id,
-            severity=self.severity,
-            instance_ids=self.instance_ids,
-            cves=self.cves,
-            resource_type=self.resource_type,
-        )
+        return targets_of(self, instance_ids=self.instance_ids, cves=self.cves, resource_type=self.resource_type)
 
 
 def is_cve(vulnerability_id: str) -> bool:

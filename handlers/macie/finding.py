@@ -13,9 +13,8 @@ from pydantic import Field
 
 from wsbridge.consumer.handler import Targets, Triage
 from wsbridge.handlers._shared.fields import Node
-from wsbridge.handlers._shared.identifiers import finding_key
+from wsbridge.handlers._shared.findings import targets_of, version_key
 from wsbridge.handlers._shared.policy import Policy
-from wsbridge.handlers._shared.times import canonical_time
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
@@ -49,19 +48,11 @@ class MacieFinding:
     @property
     def key(self) -> str:
         """``macie:<account>:<region>:<finding id>:<updatedAt>``."""
-        updated = canonical_time(self.updated_at)
-        return finding_key("macie", self.account, self.region, self.finding_id, updated)
+        return version_key("macie", self)
 
     def targets(self) -> Targets:
         """The explain targets of this finding."""
-        return Targets(
-            account=self.account or None,
-            region=self.region or None,
-            finding_id=self.finding_id,
-            severity=self.severity,
-            bucket=self.bucket,
-            resource_type=BUCKET,
-        )
+        return targets_of(self, bucket=self.bucket, resource_type=BUCKET)
 
 
 def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False) -> Triage:
