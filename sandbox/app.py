@@ -77,11 +77,11 @@ async def api_gate(request: web.Request, handler: Any) -> web.StreamResponse:
 async def _serve(
     sb: Sandbox, request: web.Request, handler: Any, key: str | None, malformed: bool, injected: list[str]
 ) -> web.StreamResponse:
-    delay_ms = sb.faults.next_delay_ms()
+    faults = sb.faults
+    delay_ms = faults.next_delay_ms()
     if delay_ms > 0:
         injected.append("latency")
         await asyncio.sleep(delay_ms / 1000)
-    faults = sb.faults
     if faults.down:
         injected.append("down")
         return _fault(faults, 503)
