@@ -69,18 +69,21 @@ async def api_gate(request: web.Request, handler: Any) -> web.StreamResponse:
     request[JSON_BODY] = parsed
     query = {name: request.query.getall(name) for name in request.query}
     call = sb.calls.start(request.method, request.path, query, recorded, scheme)
-    response = await _serve(sb, request, handler, key, malformed)
+    response = await _serve(sb, request, handler, key, malformed, call["faults"])
     call["status"] = response.status
     return response
 
 
 async def _serve(
-    sb: Sandbox, request: web.Request, handler: Any, key: str | None, malformed: bool
+    sb: Sandbox, request: web.Request, handler: Any, key: str | None, malformed: bool, injected: list[str]
 ) -> web.StreamResponse:
     faults = sb.faults
-    if faults.latency_ms > 0:
-        await asyncio.sleep(faults.latency_ms / 1000)
+    delay_ms = faults.next_delay_ms()
+    if delay_ms > 0:
+        injected.append("latency")
+        await asyncio.sleep(delay_ms / 1000)
     if faults.down:
+        injected.append("down")
         return _fault(faults, 503)
     version = request.headers.get("api-version")
     if version != "v1":
@@ -90,13 +93,19 @@ async def _serve(
     role = sb.keys.role(key)
     if role is None or key is None:
         return error_response(401, "Invalid API Key")
+    if faults.take_throttle():
+        injected.append("throttle")
+        return _fault(faults, 429)
     if not sb.rates.admit(key, faults.rate_limit_per_minute, faults.rate_limit_window_seconds):
+        injected.append("rate_limit")
         return _fault(faults, 429)
     if role == "auditor" and _is_write(request):
         return error_response(403, f"Not authorized to {_write_target(request)}.")
     if malformed:
         return error_response(400, "The request body is not valid JSON.")
     inject = sb.dice.should_fail(faults)
+    if inject:
+        injected.append("error")
     if inject and not faults.error_after_processing:
         return _fault(faults, faults.error_status)
     try:

@@ -18,6 +18,9 @@ class Faults(BaseModel):
     error_rate: float = Field(0.0, ge=0.0, le=1.0, description="Share of API calls answered with error_status")
     error_status: int = Field(500, ge=400, le=599, description="Status of injected errors")
     fail_next: int = Field(0, ge=0, description="The next N API calls fail with error_status")
+    throttle_next: int = Field(0, ge=0, description="The next N API calls get 429 Too many API requests")
+    slow_next: int = Field(0, ge=0, description="The next N API calls take slow_ms longer")
+    slow_ms: float = Field(0.0, ge=0.0, description="Added to each of the slow_next calls")
     error_after_processing: bool = Field(False, description="Inject errors after the call took effect")
     latency_ms: float = Field(0.0, ge=0.0, description="Added to every API call")
     down: bool = Field(False, description="Full outage: every API call gets 503")
@@ -32,6 +35,20 @@ class Faults(BaseModel):
     def updated(self, changes: dict[str, Any]) -> Faults:
         """A validated copy with ``changes`` applied."""
         return Faults.model_validate({**self.model_dump(), **changes})
+
+    def next_delay_ms(self) -> float:
+        """The delay of an arriving API call: ``latency_ms``, plus ``slow_ms`` while ``slow_next`` lasts (consumed)."""
+        if self.slow_next > 0:
+            self.slow_next -= 1
+            return self.latency_ms + self.slow_ms
+        return self.latency_ms
+
+    def take_throttle(self) -> bool:
+        """True (and one fewer left) while ``throttle_next`` lasts."""
+        if self.throttle_next > 0:
+            self.throttle_next -= 1
+            return True
+        return False
 
 
 class FaultDice:

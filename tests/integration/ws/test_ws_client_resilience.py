@@ -99,7 +99,7 @@ async def test_the_client_rate_limit_keeps_200_concurrent_calls_under_the_manage
 
 
 async def test_without_the_client_limit_the_same_burst_is_throttled(sandbox: Any, make_client: MakeClient) -> None:
-    await sandbox.faults(rate_limit_per_minute=120, rate_limit_window_seconds=1.0)
+    await sandbox.faults(rate_limit_per_minute=120)
     client = make_client(max_attempts=1)
     results = await asyncio.gather(*(client.get_computer(1) for _ in range(200)), return_exceptions=True)
     throttled = [r for r in results if isinstance(r, RateLimitedError)]
@@ -240,15 +240,19 @@ async def test_a_failed_lookup_before_resending_a_create_does_not_lose_the_scan(
 
 
 async def test_a_429_holds_every_call_and_shows_as_paused(sandbox: Any, make_client: MakeClient) -> None:
-    await sandbox.faults(fail_next=1, error_status=429, retry_after_seconds=0.3)
+    await sandbox.faults(throttle_next=1, retry_after_seconds=3)
     client = make_client()
     first = asyncio.create_task(client.get_computer(1))
-    await asyncio.sleep(0.1)
-    assert client.paused and 0 < client.throttled_for <= 0.3
+    async with asyncio.timeout(30):
+        while True:
+            if client.paused:
+                break
+            await asyncio.sleep(0.01)
+    assert 0 < client.throttled_for <= 3
     assert not client.circuit_open, "throttling is not an outage"
     second = asyncio.create_task(client.get_computer(2))
-    await asyncio.sleep(0.05)
-    assert len(await sandbox.calls()) == 1, "the other call waits too"
+    await asyncio.sleep(0.5)
+    assert client.paused and len(await sandbox.calls()) == 1, "the other call waits too"
     assert [c.id for c in await asyncio.gather(first, second)] == [1, 2]
     assert not client.paused
 

@@ -177,14 +177,15 @@ async def test_the_read_only_key_reads_and_searches_but_cannot_write(sandbox: An
     assert answer == {"message": "Not authorized to modify the policy or the requested modification is not permitted."}
 
 
-async def test_the_rate_limit_counts_a_window_and_ignores_refused_calls(sandbox: Any) -> None:
-    await sandbox.faults(rate_limit_per_minute=5, rate_limit_window_seconds=0.6)
+async def test_the_rate_limit_counts_a_window_per_key(sandbox: Any) -> None:
+    await sandbox.faults(rate_limit_per_minute=5, rate_limit_window_seconds=3)
     statuses = [(await sandbox.api("GET", "/policies/1"))[0] for _ in range(8)]
     assert statuses == [200] * 5 + [429] * 3
     status, answer, _ = await sandbox.api("GET", "/policies/1")
     assert (status, answer) == (429, {"message": "Too many API requests"})
-    await asyncio.sleep(0.65)
-    assert (await sandbox.api("GET", "/policies/1"))[0] == 200, "refused calls did not count"
+    assert [c["faults"] for c in await sandbox.calls()] == [[]] * 5 + [["rate_limit"]] * 4
+    await asyncio.sleep(3.05)
+    assert (await sandbox.api("GET", "/policies/1"))[0] == 200, "the window passed"
     assert (await sandbox.api("GET", "/policies/1", key="sandbox-auditor-key"))[0] == 200, "limits are per key"
 
 
@@ -324,6 +325,20 @@ async def test_fault_knobs(sandbox: Any) -> None:
         assert response.status == 400
     async with sandbox.session.post(sandbox.url + "/_sandbox/faults", json={"no_such_knob": 1}) as response:
         assert response.status == 400
+
+
+async def test_counted_faults_hit_the_next_calls_and_are_recorded(sandbox: Any) -> None:
+    knobs = await sandbox.faults(throttle_next=2, slow_next=1, slow_ms=150, fail_next=1, retry_after_seconds=2)
+    assert (knobs["throttle_next"], knobs["slow_next"], knobs["fail_next"]) == (2, 1, 1)
+    started = time.monotonic()
+    status, answer, headers = await sandbox.api("GET", "/policies/1")
+    assert time.monotonic() - started >= 0.15
+    assert (status, answer, headers["Retry-After"]) == (429, {"message": "Too many API requests"}, "2")
+    statuses = [(await sandbox.api("GET", "/policies/1"))[0] for _ in range(3)]
+    assert statuses == [429, 500, 200]
+    assert [c["faults"] for c in await sandbox.calls()] == [["latency", "throttle"], ["throttle"], ["error"], []]
+    left = await sandbox.admin("GET", "faults")
+    assert (left["throttle_next"], left["slow_next"], left["fail_next"]) == (0, 0, 0)
 
 
 async def test_error_rate_is_repeatable_with_a_seed(sandbox: Any) -> None:

@@ -1,9 +1,14 @@
-"""Sandbox internals without HTTP: search filters, the seed, inheritance."""
+"""Sandbox internals without HTTP: search filters, the seed, inheritance, fault knobs."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
+
+from wsbridge_sandbox import faults as faults_module
 from wsbridge_sandbox.core import Keys, Sandbox, default_seed
+from wsbridge_sandbox.faults import Faults, RateWindow
 from wsbridge_sandbox.http import ApiError
 from wsbridge_sandbox.search import search
 from wsbridge_sandbox.seeding import SeedError
@@ -95,3 +100,22 @@ def test_rules_and_settings_inherit_from_parent_policies() -> None:
 def test_bad_seeds_are_refused(seed: object, message: str) -> None:
     with pytest.raises(SeedError, match=message):
         World().load(seed)
+
+
+def test_counted_faults_hit_exactly_the_next_calls() -> None:
+    faults = Faults(latency_ms=10, slow_next=2, slow_ms=500, throttle_next=1)
+    assert [faults.next_delay_ms() for _ in range(3)] == [510, 510, 10]
+    assert [faults.take_throttle() for _ in range(3)] == [True, False, False]
+    assert (faults.slow_next, faults.throttle_next) == (0, 0)
+
+
+def test_the_rate_window_counts_only_admitted_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(faults_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    window = RateWindow()
+    assert [window.admit("key", 2, 10) for _ in range(3)] == [True, True, False]
+    assert window.admit("other", 2, 10), "limits are per key"
+    clock.now = 5
+    assert not window.admit("key", 2, 10)
+    clock.now = 10.5
+    assert [window.admit("key", 2, 10) for _ in range(3)] == [True, True, False], "refused calls were not counted"
