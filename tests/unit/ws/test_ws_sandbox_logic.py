@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-
 from wsbridge_sandbox import faults as faults_module
 from wsbridge_sandbox.core import Keys, Sandbox, default_seed
 from wsbridge_sandbox.faults import Faults, RateWindow
