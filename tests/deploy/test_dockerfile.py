@@ -157,7 +157,12 @@ def test_the_runtime_wheel_installs_one_import_package_and_no_sandbox(image_envi
     assert top_level - {"..", record.parent.name} == {"wsbridge"}, top_level
     assert not (image_environment / "bin" / "wsbridge-sandbox").exists()
     found = subprocess.run(
-        [str(image_environment / "bin" / "python"), "-c", "import importlib.util as u; print(u.find_spec('consumer'))"],
+        [
+            str(image_environment / "bin" / "python"),
+            "-I",
+            "-c",
+            "import importlib.util as u; print(u.find_spec('consumer'))",
+        ],
         capture_output=True,
         text=True,
         check=True,
