@@ -126,7 +126,7 @@ class WorkloadSecurityClient:
             self._computers.forget(computer_id)
             return
         before = await ips_assignments(self._transport, "computers", computer_id)
-        await self._scans.start("recommendation", computer_id)
+        await self._scans.start("recommendation", computer_id, last_scan=before.last_recommendation_scan_date)
         after = await self._scans.wait_for_recommendations(computer_id, newer_than=before.last_recommendation_scan_date)
         await self.assign_ips_rules_to_computer(computer_id, after.recommended_to_assign_rule_ids)
         self._computers.forget(computer_id)
