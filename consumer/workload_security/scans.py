@@ -4,8 +4,8 @@ A task is created with ``runNow: true`` and deleted right after (404 means the m
 removed it, as it does with run-once tasks once they ran). Creation is made safe to retry: before
 sending a create again, the client asks what the manager shows. The task, found by its unique name,
 means the create took effect. When the manager already deleted it, the computer's scan date (read
-before the create) having moved means the same. Only when neither shows is the create sent again, so
-a lost answer never starts a second scan.
+before the create) having moved means the same. These reads are retried like any other; only when
+neither shows is the create sent again, so a lost answer does not start a second scan.
 """
 
 from __future__ import annotations
@@ -144,7 +144,6 @@ class ScanRunner:
             "POST",
             "/scheduledtasks/search",
             body=search_filter([string_equals("name", name)], max_items=1),
-            max_attempts=1,
         )
         tasks: list[dict[str, Any]] = (answer or {}).get("scheduledTasks") or []
         return tasks[0] if tasks else None

@@ -17,7 +17,7 @@ class CallLog:
         self._seq = 0
 
     def start(self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str | None) -> dict[str, Any]:
-        """Record a call as it arrives; the caller fills in ``status`` when it is answered."""
+        """Record a call as it arrives; the caller fills in ``status`` and ``answer`` when it is answered."""
         self._seq += 1
         call = {
             "seq": self._seq,

@@ -112,7 +112,7 @@ def query_problems(allowed: Mapping[str, str], query: Mapping[str, list[str]], e
         elif name == "expand":
             problems.extend(f"Invalid expand value: {value}" for value in values if value not in expand)
         elif kind == "bool":
-            problems.extend(f"{name} must be true or false: {value}" for value in values if value not in _BOOLEANS)
+            problems.extend(f"{name} must be true or false: {v}" for v in values if v.lower() not in _BOOLEANS)
         elif kind == "int":
             problems.extend(f"{name} must be an integer: {value}" for value in values if not value.isdigit())
     return problems

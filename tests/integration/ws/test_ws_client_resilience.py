@@ -238,7 +238,7 @@ async def test_a_create_that_failed_before_processing_is_sent_again(sandbox: Any
     assert (await sandbox.computer(1))["_sandbox"]["scans"] == {"scan-for-integrity-changes": 1}
 
 
-async def test_a_failed_lookup_before_resending_a_create_does_not_lose_the_scan(
+async def test_a_failed_lookup_is_retried_before_the_create_is_sent_again(
     sandbox: Any, make_client: MakeClient
 ) -> None:
     await sandbox.faults(fail_next=2, error_status=503)
@@ -246,6 +246,8 @@ async def test_a_failed_lookup_before_resending_a_create_does_not_lose_the_scan(
     assert await scan_calls(sandbox) == [
         ("POST", "/api/scheduledtasks", 503),
         ("POST", "/api/scheduledtasks/search", 503),
+        ("POST", "/api/scheduledtasks/search", 200),
+        ("GET", "/api/computers/2", 200),
         ("POST", "/api/scheduledtasks", 200),
         ("DELETE", "/api/scheduledtasks/1", 404),
     ]
