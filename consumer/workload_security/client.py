@@ -19,7 +19,7 @@ from wsbridge.consumer.workload_security.options import AUTO_APPLY_SETTING, Clie
 from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
 from wsbridge.consumer.workload_security.scans import ScanRunner
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
-from wsbridge.consumer.workload_security.transport import Transport, TransportConfig, breaker_gauge
+from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
 
 
 class WorkloadSecurityClient:
@@ -28,15 +28,8 @@ class WorkloadSecurityClient:
     def __init__(self, base_url: str, api_key: str, options: ClientOptions | None = None) -> None:
         self.options = opts = options or ClientOptions()
         self._transport = Transport(
-            TransportConfig(
-                base_url=base_url,
-                auth_scheme=opts.auth_scheme,
-                verify_tls=opts.verify_tls,
-                ca_file=opts.ca_file,
-                timeout_seconds=opts.timeout_seconds,
-                max_connections=opts.max_connections,
-                max_attempts=opts.max_attempts,
-            ),
+            base_url,
+            opts,
             ApiKey(api_key),
             backoff=Backoff(opts.retry_base_seconds, opts.retry_max_seconds, opts.retry_after_cap_seconds),
             limiter=SlidingWindowLimiter(opts.rate_limit_per_minute, opts.rate_limit_window_seconds),
@@ -133,7 +126,7 @@ class WorkloadSecurityClient:
             self._computers.forget(computer_id)
             return
         before = await ips_assignments(self._transport, "computers", computer_id)
-        await self._scans.start("recommendation", computer_id)
+        await self._scans.start("recommendation", computer_id, last_scan=before.last_recommendation_scan_date)
         after = await self._scans.wait_for_recommendations(computer_id, newer_than=before.last_recommendation_scan_date)
         await self.assign_ips_rules_to_computer(computer_id, after.recommended_to_assign_rule_ids)
         self._computers.forget(computer_id)
@@ -149,10 +142,6 @@ class WorkloadSecurityClient:
     async def ips_rules_for_cve(self, cve: str) -> list[IpsRule]:
         """Rules listing ``cve`` exactly, followed by their ``dependsOnRuleIDs`` closure (cached)."""
         return await self._rules.rules_for_cve(cve)
-
-    async def ips_rule(self, rule_id: int) -> IpsRule | None:
-        """One IPS rule by ID (cached), ``None`` when it does not exist."""
-        return await self._rules.rule(rule_id)
 
     async def computer_ips_assignments(self, computer_id: int) -> IpsAssignments:
         """The computer's assigned (inherited included) and recommended IPS rules."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ AUTO_APPLY_SETTING = "intrusionPreventionSettingAutoApplyRecommendationsEnabled"
 
 @dataclass(frozen=True, slots=True)
 class ClientOptions:
-    """Everything but the URL and the key. Defaults match :class:`Settings`."""
+    """Everything but the URL and the key, for the client and its transport. Defaults match :class:`Settings`."""
 
     auth_scheme: AuthScheme = AuthScheme.APIKEY
     verify_tls: bool = True
@@ -51,26 +51,10 @@ class ClientOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ClientOptions:
-        """Options from the ``ws_*`` settings, then ``overrides`` by field name."""
-        options = cls(
-            auth_scheme=settings.ws_auth_scheme,
-            verify_tls=settings.ws_verify_tls,
-            ca_file=settings.ws_ca_file,
-            timeout_seconds=settings.ws_timeout_seconds,
-            max_connections=settings.ws_max_connections,
-            max_attempts=settings.ws_max_attempts,
-            retry_base_seconds=settings.ws_retry_base_seconds,
-            retry_max_seconds=settings.ws_retry_max_seconds,
-            rate_limit_per_minute=settings.ws_rate_limit_per_minute,
-            breaker_failures=settings.ws_breaker_failures,
-            breaker_reset_seconds=settings.ws_breaker_reset_seconds,
-            cache_ttl_seconds=settings.ws_cache_ttl_seconds,
-            rule_cache_ttl_seconds=settings.ws_rule_cache_ttl_seconds,
-            recommendations=RecommendationMode(settings.ws_recommendations),
-            scan_wait_seconds=settings.ws_scan_wait_seconds,
-            scan_poll_seconds=settings.ws_scan_poll_seconds,
-        )
-        unknown = set(overrides) - {item.name for item in fields(cls)}
+        """Options from the ``ws_<field>`` settings, then ``overrides`` by field name."""
+        names = {item.name for item in fields(cls)}
+        unknown = set(overrides) - names
         if unknown:
             raise TypeError(f"unknown WS client options: {', '.join(sorted(unknown))}")
-        return replace(options, **overrides)
+        configured = {name: getattr(settings, f"ws_{name}") for name in names if hasattr(settings, f"ws_{name}")}
+        return cls(**{**configured, **overrides})

@@ -1,8 +1,11 @@
 """Scans on one computer through run-now scheduled tasks (API v1 has no per-computer scan call).
 
 A task is created with ``runNow: true`` and deleted right after (404 means the manager already
-removed it). Creation is made safe to retry: every task gets a unique name, and before a retry the
-client looks the name up, so a create that was processed but whose answer was lost is not repeated.
+removed it, as it does with run-once tasks once they ran). Creation is made safe to retry: before
+sending a create again, the client asks what the manager shows. The task, found by its unique name,
+means the create took effect. When the manager already deleted it, the computer's scan date (read
+before the create) having moved means the same. These reads are retried like any other; only when
+neither shows is the create sent again, so a lost answer does not start a second scan.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from enum import Enum
 from typing import Any, Literal
 
 import structlog
 
+from wsbridge.consumer.workload_security.computers import expand
 from wsbridge.consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
 from wsbridge.consumer.workload_security.ips import ips_assignments
 from wsbridge.consumer.workload_security.models import IpsAssignments, ScheduledTask
@@ -30,6 +35,22 @@ TASK_TYPES: dict[ScanKind, tuple[str, str, dict[str, Any]]] = {
     "malware": ("scan-for-malware", "scanForMalwareTaskParameters", {"timeout": "never"}),
 }
 """Scan kind -> (task ``type``, parameters key, extra parameters)."""
+
+SCAN_DATES: dict[ScanKind, tuple[str, str]] = {
+    "integrity": ("integrityMonitoring", "lastIntegrityScan"),
+    "malware": ("antiMalware", "lastManualScan"),
+}
+"""Scan kind -> (computer section, field) holding the date of the last such scan. Recommendation
+scans use ``lastRecommendationScanDate`` of the IPS assignments."""
+
+
+class Unread(Enum):
+    """The scan date before a scan has not been read yet."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
@@ -56,12 +77,24 @@ class ScanRunner:
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
 
-    async def start(self, kind: ScanKind, computer_id: int) -> ScheduledTask:
-        """Create the run-now task, then remove it."""
+    async def start(
+        self, kind: ScanKind, computer_id: int, *, last_scan: int | Unread | None = UNREAD
+    ) -> ScheduledTask | None:
+        """Create the run-now task, then remove it; ``None`` when the manager had already removed it.
+
+        ``last_scan`` is the computer's date of the last scan of this kind (read first when not given).
+        """
+        if last_scan is UNREAD:
+            last_scan = await self.last_scan(kind, computer_id)
         name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
 
         async def already_created() -> dict[str, Any] | None:
-            return await self._task_named(name)
+            task = await self._task_named(name)
+            if task is not None:
+                return task
+            if (await self.last_scan(kind, computer_id) or 0) > (last_scan or 0):
+                return {}
+            return None
 
         answer = await self._transport.request(
             "create_scheduled_task",
@@ -70,10 +103,24 @@ class ScanRunner:
             body=run_now_task(kind, computer_id, name),
             reconcile=already_created,
         )
+        if not answer:
+            log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=None)
+            return None
         task = ScheduledTask.model_validate(answer)
         log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
         await self._delete(task.id)
         return task
+
+    async def last_scan(self, kind: ScanKind, computer_id: int) -> int | None:
+        """The manager's date (ms) of the computer's last scan of this kind, ``None`` when never scanned."""
+        if kind == "recommendation":
+            return (await ips_assignments(self._transport, "computers", computer_id)).last_recommendation_scan_date
+        section, field = SCAN_DATES[kind]
+        answer = await self._transport.request(
+            "get_computer", "GET", f"/computers/{computer_id}", params=expand(section)
+        )
+        value = ((answer or {}).get(section) or {}).get(field)
+        return value if isinstance(value, int) else None
 
     async def wait_for_recommendations(self, computer_id: int, *, newer_than: int | None) -> IpsAssignments:
         """Poll the computer's IPS assignments until ``lastRecommendationScanDate`` passes ``newer_than``."""
@@ -97,7 +144,6 @@ class ScanRunner:
             "POST",
             "/scheduledtasks/search",
             body=search_filter([string_equals("name", name)], max_items=1),
-            max_attempts=1,
         )
         tasks: list[dict[str, Any]] = (answer or {}).get("scheduledTasks") or []
         return tasks[0] if tasks else None

@@ -6,8 +6,6 @@ import asyncio
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,7 +13,6 @@ import orjson
 import structlog
 
 from wsbridge.consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
-from wsbridge.consumer.settings import AuthScheme
 from wsbridge.consumer.workload_security.auth import ApiKey
 from wsbridge.consumer.workload_security.backoff import Backoff, parse_retry_after
 from wsbridge.consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
@@ -25,6 +22,7 @@ from wsbridge.consumer.workload_security.errors import (
     WorkloadSecurityError,
     error_for_status,
 )
+from wsbridge.consumer.workload_security.options import ClientOptions
 from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
 from wsbridge.consumer.workload_security.responses import (
     api_message,
@@ -40,43 +38,31 @@ Params = Sequence[tuple[str, str]]
 Reconcile = Callable[[], Awaitable[Any]]
 
 
-@dataclass(frozen=True, slots=True)
-class TransportConfig:
-    """Where and how to connect."""
-
-    base_url: str
-    auth_scheme: AuthScheme = AuthScheme.APIKEY
-    verify_tls: bool = True
-    ca_file: Path | None = None
-    timeout_seconds: float = 30.0
-    max_connections: int = 32
-    max_attempts: int = 5
-
-
 class Transport:
     """Sends one logical call, retrying 429/5xx/timeouts/connection errors within ``max_attempts``."""
 
     def __init__(
         self,
-        config: TransportConfig,
+        base_url: str,
+        options: ClientOptions,
         api_key: ApiKey,
         *,
         backoff: Backoff,
         limiter: SlidingWindowLimiter,
         breaker: CircuitBreaker,
     ) -> None:
-        self.config = config
+        self.options = options
         self.backoff = backoff
         self.limiter = limiter
         self.breaker = breaker
         self._api_key = api_key
-        self._base_url = config.base_url.rstrip("/")
+        self._base_url = base_url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         WS_CIRCUIT_OPEN.set(1 if breaker.is_open else 0)
 
     def __repr__(self) -> str:
-        return f"Transport(base_url={self._base_url!r}, auth_scheme={self.config.auth_scheme.value!r})"
+        return f"Transport(base_url={self._base_url!r}, auth_scheme={self.options.auth_scheme.value!r})"
 
     async def request(
         self,
@@ -95,7 +81,7 @@ class Transport:
         processed (anything but 429), it is awaited before the next attempt, and a non-``None`` result
         is returned instead of sending the call again.
         """
-        attempts = max_attempts or self.config.max_attempts
+        attempts = max_attempts or self.options.max_attempts
         retry = 0
         while True:
             if self._closed:
@@ -149,7 +135,7 @@ class Transport:
             except (TimeoutError, aiohttp.ClientError) as failure:
                 settled = True
                 self.breaker.record_failure(probe)
-                raise no_response_error(failure, operation, self.config.timeout_seconds) from None
+                raise no_response_error(failure, operation, self.options.timeout_seconds) from None
             finally:
                 self.limiter.release()
             error = None if 200 <= status < 300 else error_for_status(status, api_message(raw, status), operation)
@@ -182,7 +168,7 @@ class Transport:
         return status, raw, retry_after
 
     async def _exchange(self, method: str, path: str, body: Any, params: Params) -> tuple[int, bytes, str | None]:
-        headers = {"api-version": "v1", "Accept": "application/json", **self._api_key.headers(self.config.auth_scheme)}
+        headers = {"api-version": "v1", "Accept": "application/json", **self._api_key.headers(self.options.auth_scheme)}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -196,19 +182,19 @@ class Transport:
         if self._closed:
             raise aiohttp.ClientConnectionError("the WS client is closed")
         if self._session is None or self._session.closed:
-            self._session = open_session(self.config)
+            self._session = open_session(self.options)
         return self._session
 
 
-def open_session(config: TransportConfig) -> aiohttp.ClientSession:
+def open_session(options: ClientOptions) -> aiohttp.ClientSession:
     """The one session: bounded connections, request timeout, TLS verified unless turned off."""
-    tls: ssl.SSLContext | bool = config.verify_tls
-    if config.verify_tls and config.ca_file is not None:
-        tls = ssl.create_default_context(cafile=str(config.ca_file))
+    tls: ssl.SSLContext | bool = options.verify_tls
+    if options.verify_tls and options.ca_file is not None:
+        tls = ssl.create_default_context(cafile=str(options.ca_file))
     connector = aiohttp.TCPConnector(
-        limit=config.max_connections, limit_per_host=config.max_connections, ttl_dns_cache=300, ssl=tls
+        limit=options.max_connections, limit_per_host=options.max_connections, ttl_dns_cache=300, ssl=tls
     )
-    timeout = aiohttp.ClientTimeout(total=config.timeout_seconds, sock_connect=min(config.timeout_seconds, 10.0))
+    timeout = aiohttp.ClientTimeout(total=options.timeout_seconds, sock_connect=min(options.timeout_seconds, 10.0))
     return aiohttp.ClientSession(connector=connector, timeout=timeout)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -9,8 +11,9 @@ from aiohttp import web
 from wsbridge_sandbox.core import Sandbox
 from wsbridge_sandbox.http import bad_request, int_list, json_response, not_found
 from wsbridge_sandbox.requests import Handler, body, flag, number, sandbox
+from wsbridge_sandbox.schema import request_problems
 from wsbridge_sandbox.search import search
-from wsbridge_sandbox.subresources import assignments, settings
+from wsbridge_sandbox.subresources import assignments, default_policy, default_policy_settings, settings
 from wsbridge_sandbox.views import computer_view, expanded_sections, policy_view
 
 LISTS = {
@@ -132,35 +135,61 @@ async def delete_task(request: web.Request) -> web.Response:
 
 
 def add_api_routes(app: web.Application, prefix: str = "/api") -> None:
-    """Register every API route under ``prefix``."""
-    router = app.router
+    """Register every API route under ``prefix``, each refusing what the manager refuses (:mod:`.schema`)."""
+    add = partial(_add, app.router, prefix)
     for owner, search_, list_, get_, modify_ in (
         ("computers", search_computers, list_computers, get_computer, modify_computer),
         ("policies", search_policies, list_policies, get_policy, modify_policy),
     ):
-        base = f"{prefix}/{owner}"
-        router.add_post(f"{base}/search", search_)
-        router.add_get(base, list_)
-        router.add_get(base + r"/{id:\d+}", get_)
-        router.add_post(base + r"/{id:\d+}", modify_)
+        one = f"/{owner}/{{{'computerID' if owner == 'computers' else 'policyID'}}}"
+        add("POST", f"/{owner}/search", search_)
+        add("GET", f"/{owner}", list_)
+        add("GET", one, get_)
+        add("POST", one, modify_)
         for method, handler in settings(owner).items():
-            router.add_route(method, base + r"/{id:\d+}/settings/{name}", handler)
+            add(method, one + "/settings/{name}", handler)
         handlers = assignments(owner)
         for method in ("GET", "POST", "PUT"):
-            router.add_route(method, base + r"/{id:\d+}/intrusionprevention/assignments", handlers[method])
-        router.add_delete(base + r"/{id:\d+}/intrusionprevention/assignments/{rule:\d+}", handlers["DELETE"])
-    for resource in LISTS:
+            add(method, one + "/intrusionprevention/assignments", handlers[method])
+        add("DELETE", one + "/intrusionprevention/assignments/{intrusionPreventionRuleID}", handlers["DELETE"])
+    for method, handler in default_policy().items():
+        add(method, "/policies/default", handler)
+    for method, handler in default_policy_settings().items():
+        add(method, "/policies/default/settings/{name}", handler)
+    for resource, one in (
+        ("intrusionpreventionrules", "{intrusionPreventionRuleID}"),
+        ("applicationtypes", "{applicationTypeID}"),
+    ):
         handlers = catalogue(resource)
-        router.add_get(f"{prefix}/{resource}", handlers["list"])
-        router.add_post(f"{prefix}/{resource}/search", handlers["search"])
-        router.add_get(f"{prefix}/{resource}" + r"/{id:\d+}", handlers["get"])
-    tasks = f"{prefix}/scheduledtasks"
-    router.add_post(tasks, create_task)
-    router.add_get(tasks, list_tasks)
-    router.add_post(f"{tasks}/search", search_tasks)
-    router.add_get(tasks + r"/{id:\d+}", get_task)
-    router.add_post(tasks + r"/{id:\d+}", modify_task)
-    router.add_delete(tasks + r"/{id:\d+}", delete_task)
+        add("GET", f"/{resource}", handlers["list"])
+        add("POST", f"/{resource}/search", handlers["search"])
+        add("GET", f"/{resource}/{one}", handlers["get"])
+    add("POST", "/scheduledtasks", create_task)
+    add("GET", "/scheduledtasks", list_tasks)
+    add("POST", "/scheduledtasks/search", search_tasks)
+    add("GET", "/scheduledtasks/{scheduledTaskID}", get_task)
+    add("POST", "/scheduledtasks/{scheduledTaskID}", modify_task)
+    add("DELETE", "/scheduledtasks/{scheduledTaskID}", delete_task)
+
+
+def _add(router: web.UrlDispatcher, prefix: str, method: str, template: str, handler: Handler) -> None:
+    """Serve the SDK route ``method template``; path numbers are ``id`` (and ``rule``) for the handlers."""
+    names = iter((r"id:\d+", r"rule:\d+"))
+    path = re.sub(r"\{\w+ID\}", lambda _: "{" + next(names) + "}", template)
+    router.add_route(method, prefix + path, strict(f"{method} {template}", handler))
+
+
+def strict(route: str, handler: Handler) -> Handler:
+    """``handler`` behind the manager's request validation: 400 for what the API definition does not allow."""
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        query = {name: request.query.getall(name) for name in request.query}
+        problems = request_problems(route, query, body(request))
+        if problems:
+            raise bad_request("; ".join(problems[:5]))
+        return await handler(request)
+
+    return checked
 
 
 def _computer_views(request: web.Request, ids: list[int]) -> list[dict[str, Any]]:

@@ -71,7 +71,19 @@ async def api_gate(request: web.Request, handler: Any) -> web.StreamResponse:
     call = sb.calls.start(request.method, request.path, query, recorded, scheme)
     response = await _serve(sb, request, handler, key, malformed, call["faults"])
     call["status"] = response.status
+    call["answer"] = answer_body(response)
     return response
+
+
+def answer_body(response: web.StreamResponse) -> Any:
+    """The JSON an answer carried (``None`` when it had no JSON body), for the call log."""
+    raw = response.body if isinstance(response, web.Response) else None
+    if not isinstance(raw, bytes) or not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
 
 
 async def _serve(

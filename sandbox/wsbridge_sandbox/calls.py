@@ -17,8 +17,8 @@ class CallLog:
         self._seq = 0
 
     def start(self, method: str, path: str, query: dict[str, list[str]], body: Any, auth: str | None) -> dict[str, Any]:
-        """Record a call as it arrives; the caller fills in ``status`` when it is answered and lists in
-        ``faults`` what it injected (``latency``, ``down``, ``throttle``, ``rate_limit``, ``error``)."""
+        """Record a call as it arrives; the caller fills in ``status`` and ``answer`` when it is answered
+        and lists in ``faults`` what it injected (``latency``, ``down``, ``throttle``, ``rate_limit``, ``error``)."""
         self._seq += 1
         call = {
             "seq": self._seq,
@@ -29,6 +29,7 @@ class CallLog:
             "body": body,
             "auth": auth,
             "status": None,
+            "answer": None,
             "faults": [],
         }
         self._calls.append(call)

@@ -28,7 +28,7 @@ class Faults(BaseModel):
     rate_limit_window_seconds: float = Field(60.0, gt=0.0, description="Length of the rate window")
     retry_after_seconds: float | None = Field(None, ge=0.0, description="Retry-After on 429/503 answers")
     scan_delay_ms: float = Field(0.0, ge=0.0, description="Run-now scans finish this long after the task is created")
-    task_auto_delete: bool = Field(False, description="Run-once tasks disappear after they ran")
+    task_auto_delete: bool = Field(True, description="Run-once tasks disappear after they ran")
     unsearchable_fields: list[str] = Field(default_factory=list, description="fieldNames that searches refuse (400)")
     random_seed: int | None = Field(None, description="Seed of the error_rate dice (for repeatable runs)")
 

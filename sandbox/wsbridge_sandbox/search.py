@@ -107,6 +107,12 @@ def _value_test(criterion: dict[str, Any]) -> Callable[[Any], bool]:
         return lambda value: (value is None) == is_null
     if "firstDateValue" in criterion or "lastDateValue" in criterion:
         return _date_test(criterion)
+    if "versionValue" in criterion or "versionTest" in criterion:
+        compare = _comparison(criterion.get("versionTest", "equal"), "versionTest")
+        wanted = _version(criterion.get("versionValue"))
+        if wanted is None:
+            raise bad_request("versionValue must be a version such as 20.0.1.")
+        return lambda value: (found := _version(value)) is not None and compare(found, wanted)
     raise bad_request("The search criterion has no test.")
 
 
@@ -133,6 +139,13 @@ def _equal_or_not(name: Any, field: str) -> bool:
     if name not in ("equal", "not-equal"):
         raise bad_request(f"Invalid {field}: {name}")
     return bool(name == "equal")
+
+
+def _version(value: Any) -> tuple[int, ...] | None:
+    """``"20.0.1-3"`` -> ``(20, 0, 1, 3)``; ``None`` when ``value`` is not a version."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d+([.-]\d+)*", value.strip()):
+        return None
+    return tuple(int(part) for part in re.split(r"[.-]", value.strip()))
 
 
 def _number(value: Any, field: str) -> float:

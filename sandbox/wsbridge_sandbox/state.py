@@ -10,6 +10,7 @@ on it will find.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class ScanState:
     found: set[int] = field(default_factory=set)
     status: str = "none"
     last_scan: int | None = None
+    runs: Counter[str] = field(default_factory=Counter)
+    """Scans that reached the computer, by task type."""
 
 
 class World:
@@ -46,6 +49,7 @@ class World:
         self.tasks: dict[int, dict[str, Any]] = {}
         self.task_names: dict[str, int] = {}
         self.scans: dict[int, ScanState] = {}
+        self.default_settings = dict(DEFAULT_SETTINGS)
         self.next_task_id = 1
         self._last_ms = 0
 
@@ -102,7 +106,7 @@ class World:
         """Effective settings of a policy (or only its own ones with ``overrides``)."""
         chain = self.policy_chain(policy_id)
         layers = chain[:1] if overrides else list(reversed(chain))
-        values = {} if overrides else dict(DEFAULT_SETTINGS)
+        values = {} if overrides else dict(self.default_settings)
         for policy in layers:
             values.update(_setting_values(policy.get("policySettings")))
         return values
@@ -169,6 +173,7 @@ class World:
                 "recommendationScanStatus": scan.status,
                 "lastRecommendationScanDate": scan.last_scan,
                 "effectiveRuleIDs": sorted(self.computer_rules(cid)),
+                "scans": dict(scan.runs),
             }
             computers.append({**computer, "_sandbox": extra})
         return {

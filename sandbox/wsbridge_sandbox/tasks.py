@@ -5,8 +5,9 @@
   ``intrusionPreventionSettingAutoApplyRecommendationsEnabled`` is ``Yes`` they get assigned to it;
 - integrity scan: ``integrityMonitoring.lastIntegrityScan`` (module on);
 - malware scan: ``antiMalware.lastManualScan`` (module on).
-Scans only reach computers whose agent is activated and online. ``scan_delay_ms`` defers the effect;
-``task_auto_delete`` removes run-once tasks after they ran.
+Scans only reach computers whose agent is activated and online (there are no smart folders, so that
+filter reaches none). ``scan_delay_ms`` defers the effect; with ``task_auto_delete`` (on, as on a
+manager) a run-once task (``recurrenceCount`` 1) is deleted when its run ends.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from wsbridge_sandbox.faults import Faults
 from wsbridge_sandbox.http import bad_request, not_found
+from wsbridge_sandbox.schema import schema
 from wsbridge_sandbox.state import AUTO_APPLY, ScanState, World
 
 SCAN_PARAMETERS = {
@@ -24,22 +26,6 @@ SCAN_PARAMETERS = {
     "scan-for-integrity-changes": "scanForIntegrityChangesTaskParameters",
     "scan-for-malware": "scanForMalwareTaskParameters",
 }
-OTHER_TYPES = frozenset(
-    {
-        "scan-for-open-ports",
-        "check-for-security-updates",
-        "check-for-software-updates",
-        "send-policy",
-        "synchronize-cloud-account",
-        "synchronize-directory",
-        "synchronize-vcenter",
-        "discover-computers",
-        "generate-report",
-        "run-script",
-        "send-alert-summary",
-        "update-suspicious-objects-list",
-    }
-)
 
 
 class TaskRunner:
@@ -58,7 +44,7 @@ class TaskRunner:
             raise bad_request("The scheduled task needs a name.")
         if name in self.world.task_names:
             raise bad_request("A scheduled task with this name already exists.")
-        if task_type not in SCAN_PARAMETERS and task_type not in OTHER_TYPES:
+        if task_type not in schema()["models"]["ScheduledTask"]["enums"]["type"]:
             raise bad_request(f"Invalid scheduled task type: {task_type}")
         if not isinstance(body.get("scheduleDetails", {}), dict):
             raise bad_request("scheduleDetails must be a JSON object.")
@@ -103,15 +89,21 @@ class TaskRunner:
         del self.world.tasks[task_id]
 
     def run(self, task: dict[str, Any]) -> None:
-        """Run now, or after ``scan_delay_ms``."""
+        """Run now, or after ``scan_delay_ms``; a run-once task is deleted when its run ends."""
         task["lastRunTime"] = self.world.now_ms()
         computers = self._targets(task) if task.get("type") in SCAN_PARAMETERS else []
         faults = self._faults()
+        run_once = faults.task_auto_delete and (task.get("scheduleDetails") or {}).get("recurrenceCount") == 1
         if faults.scan_delay_ms > 0:
-            asyncio.get_running_loop().call_later(faults.scan_delay_ms / 1000, self._effect, task["type"], computers)
+            later = asyncio.get_running_loop().call_later
+            later(faults.scan_delay_ms / 1000, self._finish, task, computers, run_once)
         else:
-            self._effect(task["type"], computers)
-        if faults.task_auto_delete and self.world.tasks.pop(task["ID"], None) is not None:
+            self._finish(task, computers, run_once)
+
+    def _finish(self, task: dict[str, Any], computers: list[int], run_once: bool) -> None:
+        self._effect(task["type"], computers)
+        if run_once and self.world.tasks.get(task["ID"]) is task:
+            del self.world.tasks[task["ID"]]
             self.world.task_names.pop(task["name"], None)
 
     def _targets(self, task: dict[str, Any]) -> list[int]:
@@ -131,6 +123,8 @@ class TaskRunner:
             return sorted(cid for cid, c in computers.items() if self._uses(c, chosen.get("policyID"), deep))
         if kind in ("computers-in-group", "computers-in-group-or-subgroup"):
             return sorted(cid for cid, c in computers.items() if c.get("groupID") == chosen.get("computerGroupID"))
+        if kind == "computers-in-smart-folder":
+            return []
         raise bad_request(f"Invalid computerFilter type: {kind}")
 
     def _uses(self, computer: dict[str, Any], policy_id: Any, deep: bool) -> bool:
@@ -143,6 +137,7 @@ class TaskRunner:
             computer = world.computers.get(computer_id)
             if computer is None or not world.agent_online(computer):
                 continue
+            world.scans.setdefault(computer_id, ScanState()).runs[task_type] += 1
             if task_type == "scan-for-recommendations":
                 scan = world.scans.setdefault(computer_id, ScanState())
                 scan.found, scan.status, scan.last_scan = set(scan.recommended), "valid", world.now_ms()

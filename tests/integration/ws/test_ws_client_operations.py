@@ -185,7 +185,11 @@ async def test_recommendation_scan_assigns_what_it_recommends(sandbox: Any, make
 
 async def test_recommendation_scan_without_apply_only_scans(sandbox: Any, make_client: MakeClient) -> None:
     await make_client().run_recommendation_scan(2, apply=False)
-    assert paths(await sandbox.calls()) == ["POST /api/scheduledtasks", "DELETE /api/scheduledtasks/1"]
+    assert paths(await sandbox.calls()) == [
+        "GET /api/computers/2/intrusionprevention/assignments",
+        "POST /api/scheduledtasks",
+        "DELETE /api/scheduledtasks/1",
+    ], "the scan date is read first, so that a lost answer can be reconciled"
     computer = await sandbox.computer(2)
     assert computer["_sandbox"]["recommendationScanStatus"] == "valid"
     assert 4211 not in computer["_sandbox"]["effectiveRuleIDs"]
@@ -194,7 +198,12 @@ async def test_recommendation_scan_without_apply_only_scans(sandbox: Any, make_c
 async def test_auto_apply_mode_leaves_applying_to_the_manager(sandbox: Any, make_client: MakeClient) -> None:
     await make_client(recommendations="auto-apply").run_recommendation_scan(3)
     calls = await sandbox.calls()
-    assert paths(calls) == ["GET /api/computers/3", "POST /api/scheduledtasks", "DELETE /api/scheduledtasks/1"]
+    assert paths(calls) == [
+        "GET /api/computers/3",
+        "GET /api/computers/3/intrusionprevention/assignments",
+        "POST /api/scheduledtasks",
+        "DELETE /api/scheduledtasks/1",
+    ]
     assert calls[0]["query"] == {"expand": ["computerSettings"]}
     assert {3001, 3002} <= set((await sandbox.computer(3))["_sandbox"]["effectiveRuleIDs"])
 
@@ -231,11 +240,13 @@ async def test_integrity_and_malware_scans_touch_the_computer_and_clean_up(
     await client.run_integrity_scan(1)
     await client.run_malware_scan(1)
     calls = await sandbox.calls()
-    assert [c["body"]["type"] for c in calls if c["method"] == "POST"] == [
-        "scan-for-integrity-changes",
-        "scan-for-malware",
-    ]
-    assert calls[2]["body"]["scanForMalwareTaskParameters"]["computerFilter"] == {"type": "computer", "computerID": 1}
+    assert [(c["method"], c["path"], c["query"]) for c in calls if c["method"] == "GET"] == [
+        ("GET", "/api/computers/1", {"expand": ["integrityMonitoring"]}),
+        ("GET", "/api/computers/1", {"expand": ["antiMalware"]}),
+    ], "the scan date is read first, so that a lost answer can be reconciled"
+    creates = [c["body"] for c in calls if c["method"] == "POST"]
+    assert [body["type"] for body in creates] == ["scan-for-integrity-changes", "scan-for-malware"]
+    assert creates[1]["scanForMalwareTaskParameters"]["computerFilter"] == {"type": "computer", "computerID": 1}
     computer = await sandbox.computer(1)
     assert computer["integrityMonitoring"]["lastIntegrityScan"] > 0
     assert computer["antiMalware"]["lastManualScan"] > 0
@@ -243,9 +254,15 @@ async def test_integrity_and_malware_scans_touch_the_computer_and_clean_up(
 
 
 async def test_a_task_the_manager_already_deleted_is_fine(sandbox: Any, make_client: MakeClient) -> None:
-    await sandbox.faults(task_auto_delete=True)
     await make_client().run_integrity_scan(2)
-    assert [(c["method"], c["status"]) for c in await sandbox.calls()] == [("POST", 200), ("DELETE", 404)]
+    assert [(c["method"], c["status"]) for c in await sandbox.calls()] == [("GET", 200), ("POST", 200), ("DELETE", 404)]
+
+
+async def test_a_task_the_manager_keeps_is_deleted(sandbox: Any, make_client: MakeClient) -> None:
+    await sandbox.faults(task_auto_delete=False)
+    await make_client().run_integrity_scan(2)
+    assert [(c["method"], c["status"]) for c in await sandbox.calls()] == [("GET", 200), ("POST", 200), ("DELETE", 204)]
+    assert (await sandbox.state())["scheduledTasks"] == []
 
 
 async def test_rules_for_a_cve_include_dependencies(sandbox: Any, make_client: MakeClient) -> None:

@@ -176,7 +176,7 @@ async def test_a_read_only_key_cannot_start_scans(sandbox: Any, make_client: Mak
         await client.run_malware_scan(1)
     assert raised.value.status == 403
     assert raised.value.message == "Not authorized to create or modify scheduled tasks."
-    assert [c["status"] for c in await sandbox.calls()] == [200, 403]
+    assert [c["status"] for c in await sandbox.calls()] == [200, 200, 403]
 
 
 async def test_timeouts_are_retried_then_reported(sandbox: Any, make_client: MakeClient, metric: Metric) -> None:
@@ -199,13 +199,12 @@ async def test_connection_errors_are_retryable(make_client: MakeClient, metric: 
     assert metric("wsbridge_ws_retries_total", reason="connection_error") - before == 2
 
 
-async def test_a_create_that_was_processed_but_answered_500_is_not_repeated(
+async def test_a_create_that_was_processed_but_answered_500_is_found_by_name(
     sandbox: Any, make_client: MakeClient
 ) -> None:
-    await sandbox.faults(fail_next=1, error_status=500, error_after_processing=True)
-    await make_client().run_integrity_scan(1)
-    calls = [(c["method"], c["path"], c["status"]) for c in await sandbox.calls()]
-    assert calls == [
+    await sandbox.faults(task_auto_delete=False, fail_next=1, error_status=500, error_after_processing=True)
+    await start_scan(make_client(), "integrity", 1)
+    assert await scan_calls(sandbox) == [
         ("POST", "/api/scheduledtasks", 500),
         ("POST", "/api/scheduledtasks/search", 200),
         ("DELETE", "/api/scheduledtasks/1", 204),
@@ -213,30 +212,54 @@ async def test_a_create_that_was_processed_but_answered_500_is_not_repeated(
     assert (await sandbox.state())["scheduledTasks"] == []
 
 
+async def test_a_lost_answer_for_a_task_the_manager_already_deleted_is_found_by_the_scan_date(
+    sandbox: Any, make_client: MakeClient
+) -> None:
+    await sandbox.faults(fail_next=1, error_status=503, error_after_processing=True)
+    await start_scan(make_client(), "integrity", 1)
+    assert await scan_calls(sandbox) == [
+        ("POST", "/api/scheduledtasks", 503),
+        ("POST", "/api/scheduledtasks/search", 200),
+        ("GET", "/api/computers/1", 200),
+    ], "no second create, and no delete of a task that is gone"
+    assert (await sandbox.computer(1))["_sandbox"]["scans"] == {"scan-for-integrity-changes": 1}
+
+
 async def test_a_create_that_failed_before_processing_is_sent_again(sandbox: Any, make_client: MakeClient) -> None:
     await sandbox.faults(fail_next=1, error_status=502)
-    await make_client().run_integrity_scan(1)
-    calls = [(c["method"], c["path"], c["status"]) for c in await sandbox.calls()]
-    assert calls == [
+    await start_scan(make_client(), "integrity", 1)
+    assert await scan_calls(sandbox) == [
         ("POST", "/api/scheduledtasks", 502),
         ("POST", "/api/scheduledtasks/search", 200),
+        ("GET", "/api/computers/1", 200),
         ("POST", "/api/scheduledtasks", 200),
-        ("DELETE", "/api/scheduledtasks/1", 204),
+        ("DELETE", "/api/scheduledtasks/1", 404),
     ]
+    assert (await sandbox.computer(1))["_sandbox"]["scans"] == {"scan-for-integrity-changes": 1}
 
 
-async def test_a_failed_lookup_before_resending_a_create_does_not_lose_the_scan(
+async def test_a_failed_lookup_is_retried_before_the_create_is_sent_again(
     sandbox: Any, make_client: MakeClient
 ) -> None:
     await sandbox.faults(fail_next=2, error_status=503)
-    await make_client().run_malware_scan(2)
-    calls = [(c["method"], c["path"], c["status"]) for c in await sandbox.calls()]
-    assert calls == [
+    await start_scan(make_client(), "malware", 2)
+    assert await scan_calls(sandbox) == [
         ("POST", "/api/scheduledtasks", 503),
         ("POST", "/api/scheduledtasks/search", 503),
+        ("POST", "/api/scheduledtasks/search", 200),
+        ("GET", "/api/computers/2", 200),
         ("POST", "/api/scheduledtasks", 200),
-        ("DELETE", "/api/scheduledtasks/1", 204),
+        ("DELETE", "/api/scheduledtasks/1", 404),
     ]
+
+
+async def scan_calls(sandbox: Any) -> list[tuple[str, str, int]]:
+    return [(c["method"], c["path"], c["status"]) for c in await sandbox.calls()]
+
+
+async def start_scan(client: Any, kind: str, computer_id: int) -> None:
+    """A scan of a never-scanned computer, its scan date known (the read before the create is not faulted)."""
+    await client._scans.start(kind, computer_id, last_scan=None)
 
 
 async def test_a_429_holds_every_call_and_shows_as_paused(sandbox: Any, make_client: MakeClient) -> None:

@@ -210,6 +210,7 @@ async def test_ips_assignments_add_replace_and_remove(sandbox: Any) -> None:
 
 
 async def test_reference_run_now_task_scans_and_stays_until_deleted(sandbox: Any) -> None:
+    await sandbox.faults(task_auto_delete=False)
     _, before, _ = await sandbox.api("GET", "/computers/1/intrusionprevention/assignments")
     assert before["recommendationScanStatus"] == "none" and "lastRecommendationScanDate" not in before
     status, task, _ = await sandbox.api("POST", "/scheduledtasks", REFERENCE_TASK)
