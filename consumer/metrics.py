@@ -37,6 +37,11 @@ WS_REQUEST_DURATION = Histogram(
 WS_RETRIES = Counter("wsbridge_ws_retries", "Workload Security API retries", ["reason"])
 WS_CIRCUIT_OPEN = Gauge("wsbridge_ws_circuit_open", "1 while the WS API circuit breaker is open")
 LAST_POLL = Gauge("wsbridge_last_poll_timestamp_seconds", "Unix time of the last ReceiveMessage call that succeeded")
+AWS_ASSUME_ROLE_FAILURES = Counter(
+    "wsbridge_aws_assume_role_failures",
+    "Member roles that could not be assumed, by reason (not_configured, refused, error)",
+    ["reason"],
+)
 SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
 BUILD_INFO = Info("wsbridge_build", "Build information")
 
