@@ -69,6 +69,7 @@ class AwsClients:
         self._sessions: dict[str, _RoleSession] = {}
         self._identity: Identity | None = None
         self._lock = asyncio.Lock()
+        self._identity_lock = asyncio.Lock()
         self._account_locks: dict[str, asyncio.Lock] = {}
 
     async def client(self, service: str, *, account: str | None = None, region: str | None = None) -> Any:
@@ -95,9 +96,10 @@ class AwsClients:
     async def identity(self) -> Identity:
         """The daemon's own account and ARN (STS GetCallerIdentity, asked once)."""
         if self._identity is None:
-            sts = await self.client("sts")
-            answer = await sts.get_caller_identity()
-            self._identity = Identity(str(answer["Account"]), str(answer["Arn"]))
+            async with self._identity_lock:
+                if self._identity is None:
+                    answer = await (await self.client("sts")).get_caller_identity()
+                    self._identity = Identity(str(answer["Account"]), str(answer["Arn"]))
         return self._identity
 
     async def own_account(self) -> str:
