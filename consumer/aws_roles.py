@@ -18,6 +18,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from wsbridge.consumer import metrics
 from wsbridge.consumer.handler import TransientError
 
+MEMBER_ROLE_ACTIONS = (
+    "ec2:DescribeInstances",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRolePolicies",
+    "iam:ListRoles",
+    "s3:GetBucketAcl",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketPolicyStatus",
+)
+"""Every AWS call a handler makes in a member account, and all that ``deploy/member-role.yaml`` grants."""
+
 SESSION_NAME = "wsbridge"
 SESSION_SECONDS = 3600
 """Lifetime asked for each set of role credentials (the IAM default maximum)."""
