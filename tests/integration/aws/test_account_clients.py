@@ -4,16 +4,25 @@ any other account through the member role, and a role that cannot be assumed is 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
-from conftest import EXTERNAL_ID, MEMBER_ROLE, OWN_ACCOUNT, MemberAccount, launch
+from member_accounts import EXTERNAL_ID, MEMBER_ROLE, OWN_ACCOUNT, MemberAccount, launch, member_account
 from prometheus_client import REGISTRY
 
 from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.aws_roles import AssumeRoleFailed
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        "WSBRIDGE_STACK_MOTO_URL" not in os.environ,
+        reason="needs the local stack: python -m devstack test -- pytest ...",
+    ),
+]
 
 Clients = Callable[..., AwsClients]
 
@@ -67,8 +76,6 @@ async def test_each_region_of_a_member_account_has_its_own_client(make_clients: 
 
 
 async def test_two_member_accounts_are_kept_apart(make_clients: Clients, member: MemberAccount) -> None:
-    from conftest import member_account
-
     other = member_account()
     first, second = launch(member.session, "a"), launch(other.session, "b")
     aws = make_clients(aws_role_name=MEMBER_ROLE)
