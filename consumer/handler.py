@@ -80,6 +80,11 @@ class Triage:
     finding_key: str | None = None
     finding: object = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        """Reasons are one line, whatever text the event put into them."""
+        if "\n" in self.reason or "\r" in self.reason:
+            object.__setattr__(self, "reason", " ".join(self.reason.split()))
+
     @classmethod
     def handle(cls, reason: str, targets: Targets, finding_key: str | None = None) -> Triage:
         """Act on this event."""

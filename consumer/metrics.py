@@ -42,6 +42,11 @@ REFUSED_SOURCES = Counter(
     "Events refused because their source may not carry their detail-type (e.g. a forged GuardDuty finding)",
     ["detail_type"],
 )
+AWS_ASSUME_ROLE_FAILURES = Counter(
+    "wsbridge_aws_assume_role_failures",
+    "Member roles that could not be assumed, by reason (not_configured, refused, error)",
+    ["reason"],
+)
 SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
 BUILD_INFO = Info("wsbridge_build", "Build information")
 

@@ -99,6 +99,19 @@ class Settings(BaseSettings):
         UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
     )
     handlers: str = Field("", description="Comma-separated handler names to enable (empty: every installed handler)")
+    aws_role_name: str | None = Field(
+        None,
+        max_length=64,
+        pattern=r"^[\w+=,.@-]+$",
+        description="Role assumed in a finding's account when it is not the daemon's own (unset: own account only)",
+    )
+    aws_external_id: str | None = Field(
+        None,
+        min_length=2,
+        max_length=1224,
+        pattern=r"^[\w+=,.@:/-]+$",
+        description="External id required by the member role's trust policy",
+    )
     notify_sns_topic_arn: str | None = Field(None, description="SNS topic for notifications to people")
     notify_webhook_url: str | None = Field(None, description="URL that receives notifications as JSON POSTs")
     dry_run: bool = Field(False, description="Plan and log actions without executing them")
@@ -129,6 +142,8 @@ class Settings(BaseSettings):
                 "WSBRIDGE_DRAIN_SECONDS must be at least 3 s shorter than WSBRIDGE_STOP_TIMEOUT_SECONDS "
                 "so released messages are reset before SIGKILL"
             )
+        if self.aws_external_id and not self.aws_role_name:
+            raise ValueError("WSBRIDGE_AWS_EXTERNAL_ID is set but WSBRIDGE_AWS_ROLE_NAME is not")
         if self.retry_base_seconds > self.retry_max_seconds:
             raise ValueError("WSBRIDGE_RETRY_BASE_SECONDS is larger than WSBRIDGE_RETRY_MAX_SECONDS")
         return self

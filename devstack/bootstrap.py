@@ -1,6 +1,6 @@
 """Create (idempotently) what wsbridge needs in AWS and in the WS sandbox.
 
-Queues, the EventBridge rule and the demo EC2 instances are made with boto3, so the endpoints come
+Queues, the EventBridge rule, the demo EC2 instances, role and bucket are made with boto3, so the endpoints come
 from botocore's own ``AWS_ENDPOINT_URL*`` variables. Runs on its own as ``python -m devstack.bootstrap``
 (the docker-compose bootstrap service does); ``WSBRIDGE_SANDBOX_URL`` and ``WSBRIDGE_SANDBOX_SEED``
 say where the sandbox is and which seed file to load.
@@ -19,7 +19,18 @@ from typing import Any
 
 import boto3
 
-from devstack.settings import DEMO_INSTANCE_NAMES, DLQ_NAME, PATTERN_FILE, QUEUE_NAME, REGION, ROOT, RULE_NAME
+from devstack import demo_access
+from devstack.settings import (
+    DEMO_APP_INSTANCES,
+    DEMO_APP_ROLE,
+    DEMO_INSTANCE_NAMES,
+    DLQ_NAME,
+    PATTERN_FILE,
+    QUEUE_NAME,
+    REGION,
+    ROOT,
+    RULE_NAME,
+)
 
 MAX_RECEIVE_COUNT = 5
 QUEUE_ATTRIBUTES = {
@@ -48,6 +59,8 @@ class Bootstrapped:
     seeded_computers: int
     notification_topic_arn: str = ""
     notification_inbox_url: str = ""
+    demo_bucket: str = ""
+    demo_app_role_arn: str = ""
 
 
 def session() -> boto3.session.Session:
@@ -116,8 +129,11 @@ def queue_policy(queue_arn: str, rule_arn: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def ensure_demo_instances(ec2: Any) -> dict[str, str]:
-    """Reuse or launch one instance per demo name (tag ``Name``); return name -> instance id."""
+def ensure_demo_instances(ec2: Any, profile_arn: str) -> dict[str, str]:
+    """Reuse or launch one instance per demo name (tag ``Name``); return name -> instance id.
+
+    The demo application's instances (:data:`DEMO_APP_INSTANCES`) carry the instance profile ``profile_arn``.
+    """
     found: dict[str, str] = {}
     pages = ec2.get_paginator("describe_instances").paginate(
         Filters=[
@@ -135,14 +151,17 @@ def ensure_demo_instances(ec2: Any) -> dict[str, str]:
         image_id = _any_image(ec2)
         for name in missing:
             tags = [{"Key": "Name", "Value": name}, {"Key": DEMO_TAG, "Value": "true"}]
+            profile = {"IamInstanceProfile": {"Arn": profile_arn}} if name in DEMO_APP_INSTANCES else {}
             reservation = ec2.run_instances(
                 ImageId=image_id,
                 InstanceType="t3.micro",
                 MinCount=1,
                 MaxCount=1,
                 TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+                **profile,
             )
             found[name] = reservation["Instances"][0]["InstanceId"]
+    demo_access.attach_profile(ec2, [found[name] for name in DEMO_APP_INSTANCES], profile_arn)
     return {name: found[name] for name in DEMO_INSTANCE_NAMES}
 
 
@@ -178,7 +197,7 @@ def seed_path() -> Path:
 
 
 def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstrapped:
-    """Queues, rule, demo instances, then the sandbox seed (skipped when ``sandbox_url`` is None)."""
+    """Queues, rule, demo role, bucket and instances, then the sandbox seed (skipped when ``sandbox_url`` is None)."""
     seed_file = seed_file or seed_path()
     if sandbox_url and not seed_file.is_file():
         raise FileNotFoundError(f"the sandbox seed {seed_file} does not exist")
@@ -187,9 +206,13 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
     queue_url, queue_arn, dlq_url, dlq_arn = ensure_queues(sqs)
     rule_arn = ensure_rule(events, sqs, queue_url, queue_arn)
     topic_arn, inbox_url = ensure_notifications(aws.client("sns"), sqs)
-    instances = ensure_demo_instances(ec2)
+    role_arn, profile_arn = demo_access.ensure_app_profile(aws.client("iam"))
+    bucket = demo_access.ensure_bucket(aws.client("s3"), role_arn)
+    instances = ensure_demo_instances(ec2, profile_arn)
     seeded = seed_sandbox(sandbox_url, instances, seed_file) if sandbox_url else 0
-    return Bootstrapped(queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url)
+    return Bootstrapped(
+        queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url, bucket, role_arn
+    )
 
 
 def summary(result: Bootstrapped) -> str:
@@ -200,6 +223,7 @@ def summary(result: Bootstrapped) -> str:
         f"rule       {RULE_NAME} -> {QUEUE_NAME}",
         f"instances  {linked}",
         f"notify     {NOTIFICATION_TOPIC} -> {NOTIFICATION_INBOX}",
+        f"bucket     {result.demo_bucket} readable by {DEMO_APP_ROLE} (profile on {', '.join(DEMO_APP_INSTANCES)})",
     ]
     if result.seeded_computers:
         lines.append(f"sandbox    seeded with {result.seeded_computers} computers")

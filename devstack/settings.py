@@ -15,6 +15,10 @@ PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
 SAMPLES_FILE = ROOT / "config" / "samples.json"
 EVENTS_DIR = ROOT / "tests" / "fixtures" / "events"
 DEMO_INSTANCE_NAMES = ("demo-web-1", "demo-web-2", "demo-db-1", "demo-legacy-1")
+DEMO_APP_ROLE = "wsbridge-demo-app"
+DEMO_APP_INSTANCES = ("demo-web-1", "demo-web-2", "demo-legacy-1")
+"""Demo instances that carry the demo role's instance profile."""
+DEMO_BUCKET = "wsbridge-demo-data"
 SANDBOX_API_KEY = "sandbox-key"
 MOTO_SERVICES = (
     "DYNAMODB",
@@ -23,7 +27,13 @@ MOTO_SERVICES = (
     "ELASTIC_LOAD_BALANCING",
     "WAFV2",
     "SECURITYHUB",
+    "EC2",
+    "IAM",
+    "STS",
+    "S3",
 )
+"""Services sent to moto: what LocalStack community lacks, and EC2/IAM/STS/S3 together, because only moto
+keeps instance profiles on instances, serves GetBucketPolicyStatus and scopes assumed roles to accounts."""
 
 
 def _port(name: str, default: int) -> int:

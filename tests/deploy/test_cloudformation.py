@@ -66,6 +66,12 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def environment_of(definition: dict[str, Any]) -> dict[str, Any]:
+    """The container's variables; one set only under a condition counts with its value when set."""
+    entries = [item["Fn::If"][1] if "Fn::If" in item else item for item in definition["Environment"]]
+    return {item["Name"]: item["Value"] for item in entries}
+
+
 def container(template: dict[str, Any]) -> dict[str, Any]:
     (task,) = resources_of(template, "AWS::ECS::TaskDefinition").values()
     (definition,) = task["Properties"]["ContainerDefinitions"]
@@ -157,7 +163,7 @@ def test_every_stop_timeout_leaves_the_daemon_a_valid_drain_deadline(template: d
 
 def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(template: dict[str, Any]) -> None:
     definition = container(template)
-    environment = {item["Name"]: item["Value"] for item in definition["Environment"]}
+    environment = environment_of(definition)
     secrets = {item["Name"]: item["ValueFrom"] for item in definition["Secrets"]}
     assert definition["StopTimeout"] == {"Ref": "StopTimeoutSeconds"}
     assert environment["WSBRIDGE_STOP_TIMEOUT_SECONDS"] == {"Ref": "StopTimeoutSeconds"}
@@ -190,7 +196,7 @@ def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) 
     assert by_sid["Notify"]["Resource"] == {"Ref": "NotificationTopicArn"}
     assert by_sid["ReadApiKeySecret"]["Resource"] == {"Ref": "WsApiKeySecretArn"}
     assume = by_sid["AssumeMemberAccountRoles"]["Resource"]
-    assert assume == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberAccountRoleName}"}
+    assert assume == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"}
     wildcard = {item["Sid"] for item in granted if item["Resource"] == "*"}
     assert wildcard == {"DescribeEc2", "ReportConfigEvaluations", "ReadEdgeResources"}
 

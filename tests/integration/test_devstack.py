@@ -271,3 +271,21 @@ def test_a_shell_that_sources_the_env_file_reaches_localstack_and_moto(tmp_path:
     queue_arn, web_acls = result.stdout.split()
     assert queue_arn.endswith(":wsbridge-findings")
     assert web_acls.isdigit()
+
+
+def test_bootstrap_gives_the_demo_app_role_its_bucket_and_instances(
+    aws: boto3.session.Session, bootstrapped: bootstrap.Bootstrapped
+) -> None:
+    again = bootstrap.bootstrap(os.environ["WSBRIDGE_SANDBOX_URL"])
+    role_arn = aws.client("iam").get_role(RoleName=settings.DEMO_APP_ROLE)["Role"]["Arn"]
+    assert again.demo_app_role_arn == bootstrapped.demo_app_role_arn == role_arn
+    policy = json.loads(aws.client("s3").get_bucket_policy(Bucket=settings.DEMO_BUCKET)["Policy"])
+    assert [statement["Principal"] for statement in policy["Statement"]] == [{"AWS": role_arn}]
+    profiles = aws.client("iam").list_instance_profiles_for_role(RoleName=settings.DEMO_APP_ROLE)["InstanceProfiles"]
+    [profile_arn] = [profile["Arn"] for profile in profiles]
+    associations = aws.client("ec2").describe_iam_instance_profile_associations()["IamInstanceProfileAssociations"]
+    by_instance = {item["InstanceId"]: item["IamInstanceProfile"]["Arn"] for item in associations}
+    with_profile = {name for name, instance in again.instances.items() if by_instance.get(instance) == profile_arn}
+    assert with_profile == set(settings.DEMO_APP_INSTANCES) == {"demo-web-1", "demo-web-2", "demo-legacy-1"}
+    assert again.instances["demo-db-1"] not in by_instance
+    assert sum(1 for item in associations if item["InstanceId"] in again.instances.values()) == 3

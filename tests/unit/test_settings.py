@@ -19,6 +19,9 @@ def test_queue_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"WSBRIDGE_WS_API_KEY": "k", "WSBRIDGE_WS_API_KEY_SECRET_ID": "s"}, "only one of"),
         ({"WSBRIDGE_RETRY_BASE_SECONDS": "100", "WSBRIDGE_RETRY_MAX_SECONDS": "10"}, "RETRY_BASE"),
         ({"WSBRIDGE_HANDLER_TIMEOUT_SECONDS": "60"}, "WSBRIDGE_WS_SCAN_WAIT_SECONDS"),
+        ({"WSBRIDGE_AWS_EXTERNAL_ID": "ext-123"}, "WSBRIDGE_AWS_ROLE_NAME is not"),
+        ({"WSBRIDGE_AWS_ROLE_NAME": "arn:aws:iam::1:role/x"}, "WSBRIDGE_AWS_ROLE_NAME"),
+        ({"WSBRIDGE_AWS_ROLE_NAME": "r", "WSBRIDGE_AWS_EXTERNAL_ID": "x"}, "WSBRIDGE_AWS_EXTERNAL_ID"),
     ],
 )
 def test_unsafe_combinations_fail_with_one_line(

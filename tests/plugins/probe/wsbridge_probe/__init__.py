@@ -5,6 +5,8 @@ Each attempt appends a ``start`` line to ``$WSBRIDGE_PROBE_DIR/<event id>.log``;
 transiently, ``detail.sleep_seconds`` keeps the handler busy (only on the first
 ``detail.sleep_attempts`` attempts when that is set), ``detail.reject`` rejects the event, and
 ``detail.noop`` makes an empty plan without recording anything (for throughput measurements).
+``detail.aws_account`` makes each attempt ask STS who it is in that account (in the event's region)
+and record ``aws <ARN>``.
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ class ProbeHandler(Handler):
         if event.detail.get("noop"):
             return Plan.nothing("probe asked for an empty plan")
         attempt = _record(event.id, "start")
+        account = event.detail.get("aws_account")
+        if account:
+            sts = await context.services.aws_clients().client("sts", account=str(account), region=event.region or None)
+            _record(event.id, f"aws {(await sts.get_caller_identity())['Arn']}")
         if attempt <= int(event.detail.get("fail_times", 0)):
             raise TransientError(f"probe failing on purpose (attempt {attempt})")
         sleep_attempts = event.detail.get("sleep_attempts")
