@@ -89,5 +89,5 @@ def _update(ref: WebAclRef, acl: dict[str, Any], group: RuleGroup) -> dict[str, 
             "VisibilityConfig": {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": label},
         }
     )
-    kept = {key: acl[key] for key in _KEPT if acl.get(key) not in (None, {}, [])}
+    kept = {key: acl[key] for key in _KEPT if acl.get(key) not in (None, "", {}, [])}
     return {"Name": ref.name, "Scope": ref.scope, "Id": ref.id, "Rules": rules, **kept}
