@@ -93,6 +93,11 @@ class AwsClients:
                 self._clients[key] = existing
         return existing
 
+    @property
+    def region(self) -> str:
+        """The daemon's own region (``AWS_REGION`` / ``AWS_DEFAULT_REGION`` / the profile's)."""
+        return str(self._session.get_config_variable("region"))
+
     async def identity(self) -> Identity:
         """The daemon's own account and ARN (STS GetCallerIdentity, asked once)."""
         if self._identity is None:

@@ -19,7 +19,11 @@ from wsbridge.consumer import metrics
 from wsbridge.consumer.errors import TransientError
 
 MEMBER_ROLE_ACTIONS = (
+    "cloudfront:ListDistributions",
     "ec2:DescribeInstances",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRolePolicy",
@@ -30,6 +34,10 @@ MEMBER_ROLE_ACTIONS = (
     "s3:GetBucketAcl",
     "s3:GetBucketPolicy",
     "s3:GetBucketPolicyStatus",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+    "wafv2:ListAvailableManagedRuleGroups",
+    "wafv2:UpdateWebACL",
 )
 """Every AWS call a handler makes in a member account, and all that ``deploy/member-role.yaml`` grants."""
 

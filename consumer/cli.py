@@ -1,4 +1,4 @@
-"""The ``wsbridge`` command: run | check | handlers | explain | replay."""
+"""The ``wsbridge`` command: run | check | handlers | explain | replay | waf-audit."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--dry-run", action="store_true", help="plan only; execute nothing")
     replay.add_argument("files", nargs="*", help="event files (one event, a JSON array or JSON lines)")
     replay.set_defaults(command=_replay)
+    audit = commands.add_parser("waf-audit", help="WAF coverage audit: one JSON line per front door, then a summary")
+    audit.add_argument("--dry-run", action="store_true", help="report only, even with --apply (the default)")
+    audit.add_argument("--apply", action="store_true", help="add the recommended rule groups to the web ACLs")
+    audit.set_defaults(command=_waf_audit)
     return parser
 
 
@@ -110,6 +114,14 @@ def _replay(args: argparse.Namespace) -> int:
     from wsbridge.consumer.replay import replay
 
     return asyncio.run(replay(settings, args.files, dry_run=args.dry_run))
+
+
+def _waf_audit(args: argparse.Namespace) -> int:
+    settings = load_settings(queue_url=os.environ.get("WSBRIDGE_QUEUE_URL") or "waf-audit")
+    configure_logging(settings.log_format, settings.log_level)
+    from wsbridge.handlers.waf_audit.command import waf_audit
+
+    return asyncio.run(waf_audit(settings, apply=args.apply, dry_run=args.dry_run))
 
 
 def _print_json(document: dict[str, Any]) -> None:

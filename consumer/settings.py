@@ -32,7 +32,40 @@ class UnknownDetailTypePolicy(StrEnum):
     DEAD_LETTER = "dead-letter"
 
 
-class Settings(BaseSettings):
+class WafAuditSettings(BaseSettings):
+    """The WAF coverage audit's settings, readable without the rest (the audit handler triages with them)."""
+
+    model_config = SettingsConfigDict(env_prefix="WSBRIDGE_", extra="ignore", frozen=True)
+
+    waf_audit_rule: str | None = Field(
+        None,
+        description="Name or ARN of the schedule (EventBridge rule or Scheduler schedule) that starts the WAF audit",
+    )
+    waf_audit_regions: str = Field(
+        "", description="Comma-separated regions the WAF audit walks (empty: the daemon's region)"
+    )
+    waf_audit_accounts: str = Field(
+        "",
+        pattern=r"^[0-9,\s]*$",
+        description="Comma-separated member accounts the WAF audit walks besides the daemon's own (member role)",
+    )
+
+    @property
+    def audit_regions(self) -> tuple[str, ...]:
+        """The regions of WSBRIDGE_WAF_AUDIT_REGIONS (empty: the daemon's region)."""
+        return _names(self.waf_audit_regions)
+
+    @property
+    def audit_accounts(self) -> tuple[str, ...]:
+        """The member accounts of WSBRIDGE_WAF_AUDIT_ACCOUNTS."""
+        return _names(self.waf_audit_accounts)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+
+
+class Settings(WafAuditSettings):
     """Every setting of the daemon. Names are ``WSBRIDGE_`` + the field name in upper case."""
 
     model_config = SettingsConfigDict(env_prefix="WSBRIDGE_", extra="ignore", frozen=True)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from devstack import env, foreground, samples, stack
+from devstack import env, foreground, samples, stack, waf_demo
 from devstack.bootstrap import session
 from devstack.errors import StackError
-from devstack.settings import StackSettings
+from devstack.settings import REGION, StackSettings
 from devstack.settings import load as load_settings
 
 
@@ -84,8 +84,12 @@ def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
         stack.say(f"daemon ready ({ready})")
         events = samples.demo_events(json.loads(result.environment["WSBRIDGE_DEMO_INSTANCES"]))
         samples.put_events(session().client("events"), events)
+        account = session().client("sts").get_caller_identity()["Account"]
+        queue_url = result.environment["WSBRIDGE_QUEUE_URL"]
+        waf_demo.send_scheduled_audit(session().client("sqs"), queue_url, account, REGION)
         stack.say(
-            f"sent {len(events)} sample findings through EventBridge. Watch the metrics at "
+            f"sent {len(events)} sample findings through EventBridge and one firing of the WAF audit schedule "
+            f"{waf_demo.WAF_AUDIT_RULE}. Watch the metrics at "
             f"http://127.0.0.1:{settings.metrics_port}/metrics and the WS calls at "
             f"{settings.sandbox_url}/_sandbox/calls; notifications land in the queue "
             f"{result.environment['WSBRIDGE_STACK_NOTIFICATIONS_URL']}; Ctrl-C stops everything"

@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from devstack import demo_access
+from devstack import demo_access, waf_demo
 from devstack.settings import (
     DEMO_APP_INSTANCES,
     DEMO_APP_ROLE,
@@ -61,6 +61,7 @@ class Bootstrapped:
     notification_inbox_url: str = ""
     demo_bucket: str = ""
     demo_app_role_arn: str = ""
+    front_doors: dict[str, str] | None = None
 
 
 def session() -> boto3.session.Session:
@@ -209,9 +210,21 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
     role_arn, profile_arn = demo_access.ensure_app_profile(aws.client("iam"))
     bucket = demo_access.ensure_bucket(aws.client("s3"), role_arn)
     instances = ensure_demo_instances(ec2, profile_arn)
+    front_doors = waf_demo.ensure_front_doors(aws, instances)
     seeded = seed_sandbox(sandbox_url, instances, seed_file) if sandbox_url else 0
     return Bootstrapped(
-        queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url, bucket, role_arn
+        queue_url,
+        queue_arn,
+        dlq_url,
+        dlq_arn,
+        rule_arn,
+        instances,
+        seeded,
+        topic_arn,
+        inbox_url,
+        bucket,
+        role_arn,
+        front_doors,
     )
 
 
@@ -225,6 +238,8 @@ def summary(result: Bootstrapped) -> str:
         f"notify     {NOTIFICATION_TOPIC} -> {NOTIFICATION_INBOX}",
         f"bucket     {result.demo_bucket} readable by {DEMO_APP_ROLE} (profile on {', '.join(DEMO_APP_INSTANCES)})",
     ]
+    if result.front_doors:
+        lines.append(f"waf demo   {', '.join(result.front_doors)} (audit schedule {waf_demo.WAF_AUDIT_RULE})")
     if result.seeded_computers:
         lines.append(f"sandbox    seeded with {result.seeded_computers} computers")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 from devstack import settings as stack_settings
 from devstack.bootstrap import Bootstrapped
 from devstack.settings import MOTO_SERVICES, REGION, SANDBOX_API_KEY, StackSettings
+from devstack.waf_demo import WAF_AUDIT_RULE
 
 
 def endpoints(settings: StackSettings) -> dict[str, str]:
@@ -37,6 +38,7 @@ def stack_environment(settings: StackSettings, result: Bootstrapped) -> dict[str
         "WSBRIDGE_STACK_LOCALSTACK_URL": settings.localstack_url,
         "WSBRIDGE_STACK_MOTO_URL": settings.moto_url,
         "WSBRIDGE_DEMO_INSTANCES": json.dumps(result.instances, separators=(",", ":")),
+        "WSBRIDGE_WAF_AUDIT_RULE": WAF_AUDIT_RULE,
     }
 
 

@@ -1,1 +1,1 @@
-"""The WAF coverage audit, started by a schedule (not built yet: firings are skipped with that reason)."""
+"""The WAF coverage audit: front doors, their web ACLs, the policies behind them, the rule group that fits."""

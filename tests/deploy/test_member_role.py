@@ -45,7 +45,17 @@ def test_the_member_role_grants_exactly_the_reads_the_handlers_make(member_templ
     actions = [action for item in granted for action in as_list(item["Action"])]
     assert sorted(actions) == sorted(MEMBER_ROLE_ACTIONS)
     wildcard = {action for item in granted if item["Resource"] == "*" for action in as_list(item["Action"])}
-    assert wildcard == {"ec2:DescribeInstances", "iam:ListRoles"}
+    assert wildcard == {
+        "ec2:DescribeInstances",
+        "iam:ListRoles",
+        "cloudfront:ListDistributions",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "wafv2:GetWebACL",
+        "wafv2:GetWebACLForResource",
+        "wafv2:ListAvailableManagedRuleGroups",
+    }
     assert role["Properties"]["MaxSessionDuration"] == 3600
 
 

@@ -101,11 +101,51 @@ def test_a_macie_finding_without_a_bucket_is_skipped() -> None:
     assert "names no S3 bucket" in verdict.reason
 
 
-def test_a_schedule_firing_is_skipped_because_the_waf_audit_is_not_built() -> None:
+def test_every_schedule_is_skipped_while_no_waf_audit_rule_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WSBRIDGE_WAF_AUDIT_RULE", raising=False)
+
     verdict = triage(event_from(sample_document("scheduled-event-1.json")))
 
     assert verdict.decision is Decision.SKIP
     assert verdict.reason == (
         "scheduled run from arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule: "
-        "the WAF audit is not implemented, so wsbridge does nothing on a schedule"
+        "WSBRIDGE_WAF_AUDIT_RULE is not set"
     )
+
+
+def test_a_schedule_from_another_rule_is_skipped_with_that_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSBRIDGE_WAF_AUDIT_RULE", "wsbridge-waf-audit")
+
+    verdict = triage(event_from(sample_document("scheduled-event-1.json")))
+
+    assert verdict.decision is Decision.SKIP
+    assert verdict.reason == (
+        "scheduled run from arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule "
+        "is not the WAF audit schedule wsbridge-waf-audit"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "sample"),
+    [
+        ("my-scheduled-rule", "scheduled-event-1.json"),
+        ("arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule", "scheduled-event-1.json"),
+        ("rg-patch-intimation", "scheduler-default-1.json"),
+    ],
+)
+def test_the_waf_audit_schedule_by_name_or_arn_starts_the_audit(
+    monkeypatch: pytest.MonkeyPatch, rule: str, sample: str
+) -> None:
+    monkeypatch.setenv("WSBRIDGE_WAF_AUDIT_RULE", rule)
+
+    verdict = triage(event_from(sample_document(sample)))
+
+    assert verdict.decision is Decision.HANDLE
+    assert verdict.targets.resource_type == "schedule"
+    assert verdict.finding is not None
+
+
+def test_an_arn_names_only_that_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSBRIDGE_WAF_AUDIT_RULE", "arn:aws:events:us-east-1:999999999999:rule/my-scheduled-rule")
+
+    assert triage(event_from(sample_document("scheduled-event-1.json"))).decision is Decision.SKIP

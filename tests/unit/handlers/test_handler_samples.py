@@ -129,12 +129,12 @@ TABLE: dict[str, Expect] = {
     ),
     "scheduled-event-1.json": Expect(
         "skip",
-        "the WAF audit is not implemented",
+        "scheduled run from arn:aws:",
         {"resource_type": "schedule", "finding_id": "arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule"},
     ),
     "scheduler-default-1.json": Expect(
         "skip",
-        "the WAF audit is not implemented",
+        "scheduled run from arn:aws:",
         {"resource_type": "schedule", "account": "257676781382", "region": "us-east-2"},
     ),
     "securityhub-imported-cis13-1.json": Expect(
