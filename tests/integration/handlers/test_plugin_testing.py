@@ -13,9 +13,10 @@ from wsbridge.consumer.plugin import Decision, RunIntegrityScan, RunRecommendati
 
 async def test_a_registered_handler_plans_against_the_given_ws_api(sandbox: str) -> None:
     handler = registry()["GuardDuty Finding"]
-    planned = await plan_event(
-        handler, sample_document("guardduty-canary-ec2-1.json"), ws_url=f"{sandbox}/api", api_key=API_KEY
-    )
+    finding = sample_document("guardduty-canary-ec2-1.json")
+    finding["detail"]["resource"]["instanceDetails"]["instanceId"] = "i-12345678901234567"
+    finding["detail"]["type"] = "UnauthorizedAccess:EC2/SSHBruteForce"
+    planned = await plan_event(handler, finding, ws_url=f"{sandbox}/api", api_key=API_KEY)
     planned.assert_decision(Decision.HANDLE)
     planned.assert_actions(RunRecommendationScan(1, apply=True), RunIntegrityScan(1))
 
