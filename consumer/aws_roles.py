@@ -16,7 +16,7 @@ from aiobotocore.credentials import AioDeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from wsbridge.consumer import metrics
-from wsbridge.consumer.errors import TransientError
+from wsbridge.consumer.settlement import TransientError
 
 MEMBER_ROLE_ACTIONS = (
     "cloudfront:ListDistributions",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from wsbridge.consumer.daemon import StartupError, dead_letter_queue_url, handler_registry, runtime
+from wsbridge.consumer.daemon import handler_registry, runtime
 from wsbridge.consumer.readiness import readiness_probe
-from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.settings import Settings, StartupError
+from wsbridge.consumer.settlement import dead_letter_queue_url
 
 
 async def run_checks(settings: Settings) -> list[tuple[str, str | None]]:

@@ -63,7 +63,8 @@ def _offline_settings() -> Settings:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
-    from wsbridge.consumer.daemon import StartupError, serve
+    from wsbridge.consumer.daemon import serve
+    from wsbridge.consumer.settings import StartupError
 
     try:
         asyncio.run(serve(settings))

@@ -1,9 +1,8 @@
-"""Wires settings, clients, pipeline, poller and health server into the running daemon."""
+"""Wires settings, clients, pipeline, middleware, poller and health server into the running daemon."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -17,17 +16,15 @@ from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
+from wsbridge.consumer.middleware import MiddlewareChain, daemon_middleware
 from wsbridge.consumer.notify import ChannelNotifier
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.services import Services
-from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.settings import Settings, StartupError
+from wsbridge.consumer.settlement import dead_letter_queue_url
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
-
-
-class StartupError(Exception):
-    """The daemon cannot start; the message is one line."""
 
 
 @dataclass
@@ -40,6 +37,7 @@ class Runtime:
     services: Services
     pipeline: Pipeline
     executor: Executor
+    middleware: MiddlewareChain
 
 
 def handler_registry(settings: Settings) -> Registry:
@@ -91,34 +89,16 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
             stack.push_async_callback(notifier.close)
         services = Services(ws=ws, aws=aws, notify=notifier)
         store = MemoryDedupeStore()
+        middleware = daemon_middleware(settings, services)
         executor = Executor(
             services,
             store,
             settings.coalesce_window_seconds,
             settings.dry_run if dry_run is None else dry_run,
+            on_action=middleware.after_action,
         )
         pipeline = Pipeline(settings, registry, store, services, executor)
-        yield Runtime(settings, registry, aws, services, pipeline, executor)
-
-
-async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
-    """WSBRIDGE_DLQ_URL, or the DLQ named by the queue's RedrivePolicy."""
-    if settings.dlq_url:
-        return settings.dlq_url
-    try:
-        response = await sqs.get_queue_attributes(QueueUrl=settings.queue_url, AttributeNames=["RedrivePolicy"])
-    except Exception as error:
-        raise StartupError(f"cannot read the queue {settings.queue_url}: {error}") from None
-    policy = response.get("Attributes", {}).get("RedrivePolicy")
-    if not policy:
-        raise StartupError("the queue has no RedrivePolicy; set one or set WSBRIDGE_DLQ_URL")
-    arn = str(orjson.loads(policy)["deadLetterTargetArn"])
-    name, account = arn.split(":")[5], arn.split(":")[4]
-    try:
-        found = await sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
-    except Exception as error:
-        raise StartupError(f"cannot find the dead-letter queue {arn}: {error}") from None
-    return str(found["QueueUrl"])
+        yield Runtime(settings, registry, aws, services, pipeline, executor, middleware)
 
 
 async def serve(settings: Settings) -> None:
@@ -131,15 +111,12 @@ async def serve(settings: Settings) -> None:
     log = structlog.get_logger("wsbridge")
     async with runtime(settings) as rt:
         sqs = await rt.aws.client("sqs")
-        queue = QueueClient(sqs, settings.queue_url, await dead_letter_queue_url(settings, sqs))
+        middleware = rt.middleware
+        dlq_url = await dead_letter_queue_url(settings, sqs)
+        queue = QueueClient(sqs, settings.queue_url, dlq_url, on_error=middleware.after_queue_error)
+        deleter = BatchDeleter(sqs, settings.queue_url, on_error=middleware.after_queue_error)
         ws = rt.services.ws
-        poller = Poller(
-            settings,
-            queue,
-            BatchDeleter(sqs, settings.queue_url),
-            rt.pipeline,
-            hold_receives=(lambda: ws.paused or ws.probing) if ws is not None else (lambda: False),
-        )
+        poller = Poller(settings, queue, deleter, rt.pipeline, middleware)
         server = HealthServer(
             alive=lambda: poller.alive(settings.health_max_poll_age_seconds),
             ready=readiness_probe(settings, sqs, ws),
@@ -159,24 +136,13 @@ async def serve(settings: Settings) -> None:
             dry_run=rt.executor.dry_run,
             workload_security=settings.ws_url if ws is not None else None,
         )
-        prober = asyncio.create_task(probe_when_half_open(ws)) if ws is not None else None
+        await middleware.startup()
         try:
             await poller.run()
         finally:
-            if prober is not None:
-                prober.cancel()
+            await middleware.shutdown()
             await server.stop()
         log.info("stopped")
-
-
-async def probe_when_half_open(ws: WorkloadSecurityClient, interval_seconds: float = 0.5) -> None:
-    """While the WS circuit is half-open, probe it with a cheap read (the poller waits meanwhile), so that
-    no message is received only to fail again and spend one of its receives on the way to the DLQ."""
-    while True:
-        await asyncio.sleep(interval_seconds)
-        if ws.probing:
-            with contextlib.suppress(Exception):
-                await ws.check()
 
 
 def _on_signal(poller: Any, log: Any, signum: int) -> Any:

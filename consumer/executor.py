@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from wsbridge.consumer import metrics
 from wsbridge.consumer.actions import Action
 from wsbridge.consumer.dedupe import Claim, DedupeStore
 from wsbridge.consumer.services import Services
@@ -46,20 +45,28 @@ class ActionFailed(Exception):
 class Executor:
     """The only place where wsbridge writes to Workload Security or AWS."""
 
-    def __init__(self, services: Services, store: DedupeStore, window_seconds: float, dry_run: bool) -> None:
-        """``window_seconds`` = 0 disables coalescing."""
+    def __init__(
+        self,
+        services: Services,
+        store: DedupeStore,
+        window_seconds: float,
+        dry_run: bool,
+        on_action: Callable[[ExecutedAction], None] = lambda executed: None,
+    ) -> None:
+        """``window_seconds`` = 0 disables coalescing; ``on_action`` sees every action with its result."""
         self._services = services
         self._store = store
         self._window = window_seconds
         self.dry_run = dry_run
+        self._on_action = on_action
 
     async def execute(self, actions: Sequence[Action]) -> list[ExecutedAction]:
         """Run the actions in order; on the first failure raise :class:`ActionFailed`."""
         executed: list[ExecutedAction] = []
         for action in actions:
             result = await self._execute_one(action, executed)
-            metrics.ACTIONS.labels(action.kind, result.value).inc()
             executed.append(ExecutedAction(action, result))
+            self._on_action(executed[-1])
         return executed
 
     async def _execute_one(self, action: Action, executed: list[ExecutedAction]) -> ActionResult:
@@ -74,7 +81,7 @@ class Executor:
             if key is not None:
                 await self._store.release(key)
             if isinstance(error, Exception):
-                metrics.ACTIONS.labels(action.kind, ActionResult.FAILED.value).inc()
+                self._on_action(ExecutedAction(action, ActionResult.FAILED))
                 raise ActionFailed(action, executed) from error
             raise
         if key is not None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from wsbridge.consumer.errors import PermanentError, TransientError
+from wsbridge.consumer.settlement import PermanentError, RetryLater, TransientError
 
 if TYPE_CHECKING:
     import structlog
@@ -31,6 +31,7 @@ __all__ = [
     "HandlerContext",
     "PermanentError",
     "Plan",
+    "RetryLater",
     "Targets",
     "TransientError",
     "Triage",

@@ -9,8 +9,8 @@ import orjson
 import structlog
 
 from wsbridge.consumer.aws import AwsClients
-from wsbridge.consumer.errors import TransientError
 from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.settlement import TransientError
 
 _SNS_SUBJECT_MAX = 100
 

@@ -1,36 +1,26 @@
 """One message from body to outcome: parse, dispatch, triage, de-duplicate, plan, execute.
 
-The pipeline never touches SQS: it returns an :class:`Outcome` and the poller acts on it (delete,
-retry later, or dead-letter). ``assess`` is the offline half that ``wsbridge explain`` uses.
+The pipeline never touches SQS: it returns an :class:`Outcome` and the worker settles it (see
+:mod:`wsbridge.consumer.settlement`). ``assess`` is the offline half that ``wsbridge explain`` uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import structlog
 
-from wsbridge.consumer import metrics
 from wsbridge.consumer.dedupe import Claim, DedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
-from wsbridge.consumer.errors import classify
 from wsbridge.consumer.executor import ActionFailed, ExecutedAction, Executor
 from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Plan, Triage
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
+from wsbridge.consumer.settlement import OutcomeKind, classify, requested_delay
 
-
-class OutcomeKind(StrEnum):
-    """How a message ends (the ``outcome`` label of wsbridge_messages_processed_total)."""
-
-    SUCCESS = "success"
-    SKIPPED = "skipped"
-    DUPLICATE = "duplicate"
-    RETRY = "retry"
-    DEAD_LETTER = "dead_letter"
+__all__ = ["Assessment", "Outcome", "OutcomeKind", "Pipeline", "assess", "assess_event"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +57,13 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The result of processing one message."""
+    """The result of processing one message; ``retry_in_seconds`` is a delay the handler asked for."""
 
     kind: OutcomeKind
     reason: str
     assessment: Assessment
     actions: list[ExecutedAction] = field(default_factory=list)
+    retry_in_seconds: int | None = None
 
 
 def assess(body: str | bytes, registry: Registry, unknown: UnknownDetailTypePolicy) -> Assessment:
@@ -133,8 +124,6 @@ class Pipeline:
     async def process_assessed(self, assessment: Assessment) -> Outcome:
         """Process a body already assessed (so a timeout can still report what the body was)."""
         triage = assessment.triage
-        if assessment.source_refused:
-            metrics.REFUSED_SOURCES.labels(assessment.detail_type).inc()
         if triage.decision is Decision.REJECT:
             return Outcome(OutcomeKind.DEAD_LETTER, triage.reason, assessment)
         if triage.decision is Decision.SKIP:
@@ -174,7 +163,7 @@ class Pipeline:
                 executed = error.executed
                 error = error.__cause__ if isinstance(error.__cause__, Exception) else error
             kind, reason = classify(error)
-            return Outcome(OutcomeKind(kind), reason, assessment, executed)
+            return Outcome(OutcomeKind(kind), reason, assessment, executed, requested_delay(error))
         return Outcome(OutcomeKind.SUCCESS, self._success_reason(assessment, plan), assessment, executed)
 
     def _success_reason(self, assessment: Assessment, plan: Plan) -> str:

@@ -1,9 +1,10 @@
 """Receive loops, bounded concurrency and the shutdown drain.
 
-Each receive loop asks only for as many messages as there are free slots, and not at all while the
-Workload Security API is down or throttling us; each received message runs in its own task (see
-:mod:`wsbridge.consumer.worker`). ``stop()`` stops receiving at once and drains until the deadline, then
-cancels what is still processing and makes those messages visible again.
+Each receive loop asks only for as many messages as there are free slots, and not at all while a
+middleware holds receives (see :mod:`wsbridge.consumer.middleware.backpressure`); each received
+message runs in its own task (see :mod:`wsbridge.consumer.worker`). ``stop()`` stops receiving at
+once and drains until the deadline, then cancels what is still processing and makes those messages
+visible again.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
 
-from wsbridge.consumer import metrics
+from wsbridge.consumer.middleware import Middleware
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
@@ -48,15 +48,14 @@ class Poller:
         queue: QueueClient,
         deleter: BatchDeleter,
         pipeline: Pipeline,
-        hold_receives: Callable[[], bool] = lambda: False,
+        middleware: Middleware | None = None,
     ) -> None:
-        """``hold_receives`` is read before every receive; while it is true (e.g. the WS API is paused
-        or being probed), nothing is received."""
+        """The middleware's ``hold_receives`` is read before every receive; while it is true, nothing is received."""
         self._settings = settings
         self._queue = queue
         self._deleter = deleter
-        self._worker = MessageWorker(settings, queue, deleter, pipeline)
-        self._hold_receives = hold_receives
+        self._middleware = middleware or Middleware()
+        self._worker = MessageWorker(settings, queue, deleter, pipeline, self._middleware)
         self._free = settings.concurrency
         self._slots = asyncio.Condition()
         self._stopping = asyncio.Event()
@@ -120,14 +119,14 @@ class Poller:
             except Exception as error:
                 await self._give_back(wanted)
                 failures += 1
-                metrics.SQS_ERRORS.labels("ReceiveMessage").inc()
+                self._middleware.after_queue_error("ReceiveMessage", error)
                 pause = min(_ERROR_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(failures, 6))
                 self._log.warning("receive failed", loop=index, error=str(error), retry_in_seconds=pause)
                 await asyncio.sleep(pause)
                 continue
             failures = 0
             now = time.monotonic()
-            metrics.LAST_POLL.set_to_current_time()
+            self._middleware.after_receive(messages)
             self._loop_alive_at[index] = now
             await self._give_back(wanted - len(messages))
             for message in messages:
@@ -135,7 +134,7 @@ class Poller:
 
     async def _reserve(self, index: int) -> int:
         async with self._slots:
-            while self._free == 0 or self._hold_receives():
+            while self._free == 0 or self._middleware.hold_receives():
                 self._loop_alive_at[index] = time.monotonic()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._slots.wait(), timeout=1.0)
@@ -152,8 +151,6 @@ class Poller:
             self._slots.notify_all()
 
     def _start(self, message: Message) -> None:
-        metrics.MESSAGES_RECEIVED.inc()
-        metrics.MESSAGES_IN_FLIGHT.inc()
         entry = _InFlight(message)
         self._in_flight[entry.key] = entry
         entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
@@ -165,5 +162,4 @@ class Poller:
             pass
         finally:
             self._in_flight.pop(entry.key, None)
-            metrics.MESSAGES_IN_FLIGHT.dec()
             await self._give_back(1)

@@ -202,6 +202,10 @@ class Settings(WafAuditSettings):
             return tomllib.load(stream)
 
 
+class StartupError(Exception):
+    """The daemon cannot start; the message is one line."""
+
+
 class SettingsError(Exception):
     """Settings are missing or invalid; the message is one line fit for the terminal."""
 

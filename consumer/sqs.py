@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 from botocore.exceptions import ClientError
 
-from wsbridge.consumer import metrics
+from wsbridge.consumer.settlement import dead_letter_reason
 
 REASON_ATTRIBUTE = "wsbridge-reason"
 SOURCE_ATTRIBUTE = "wsbridge-source-message-id"
 _MAX_BATCH = 10
-_MAX_REASON_CHARS = 1000
+
+QueueErrorObserver = Callable[[str, Exception], None]
+"""Called with the SQS operation and the error of each failed call (the middleware's ``after_queue_error``)."""
+
+
+def _ignore(operation: str, error: Exception) -> None:
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +48,14 @@ class Message:
 class QueueClient:
     """Calls against the findings queue and its dead-letter queue."""
 
-    def __init__(self, client: Any, queue_url: str, dlq_url: str | None) -> None:
+    def __init__(
+        self, client: Any, queue_url: str, dlq_url: str | None, on_error: QueueErrorObserver = _ignore
+    ) -> None:
         """``client`` is an aiobotocore SQS client."""
         self._client = client
         self.queue_url = queue_url
         self.dlq_url = dlq_url
+        self._on_error = on_error
         self._log = structlog.get_logger("wsbridge.sqs")
 
     async def receive(self, max_messages: int, wait_seconds: int, visibility_timeout: int) -> list[Message]:
@@ -68,7 +76,7 @@ class QueueClient:
                 QueueUrl=self.queue_url, ReceiptHandle=message.receipt_handle, VisibilityTimeout=seconds
             )
         except ClientError as error:
-            metrics.SQS_ERRORS.labels("ChangeMessageVisibility").inc()
+            self._on_error("ChangeMessageVisibility", error)
             self._log.warning("visibility change refused", message_id=message.message_id, error=str(error))
             return False
         return True
@@ -84,7 +92,7 @@ class QueueClient:
             try:
                 response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
             except ClientError as error:
-                metrics.SQS_ERRORS.labels("ChangeMessageVisibilityBatch").inc()
+                self._on_error("ChangeMessageVisibilityBatch", error)
                 self._log.warning("could not release messages", count=len(chunk), error=str(error))
                 continue
             for failure in response.get("Failed", []):
@@ -99,7 +107,7 @@ class QueueClient:
         if not self.dlq_url:
             raise RuntimeError("no dead-letter queue is configured")
         attributes = {
-            REASON_ATTRIBUTE: {"DataType": "String", "StringValue": reason[:_MAX_REASON_CHARS] or "-"},
+            REASON_ATTRIBUTE: {"DataType": "String", "StringValue": dead_letter_reason(reason)},
             SOURCE_ATTRIBUTE: {"DataType": "String", "StringValue": message.message_id},
         }
         try:
@@ -120,11 +128,14 @@ class QueueClient:
 class BatchDeleter:
     """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls."""
 
-    def __init__(self, client: Any, queue_url: str, linger_seconds: float = 0.005) -> None:
+    def __init__(
+        self, client: Any, queue_url: str, linger_seconds: float = 0.005, on_error: QueueErrorObserver = _ignore
+    ) -> None:
         """Start :meth:`run` as a task before calling :meth:`delete`."""
         self._client = client
         self._queue_url = queue_url
         self._linger = linger_seconds
+        self._on_error = on_error
         self._pending: asyncio.Queue[tuple[Message, asyncio.Future[bool]]] = asyncio.Queue()
         self._log = structlog.get_logger("wsbridge.sqs")
 
@@ -162,7 +173,7 @@ class BatchDeleter:
         try:
             response = await self._client.delete_message_batch(QueueUrl=self._queue_url, Entries=entries)
         except Exception as error:
-            metrics.SQS_ERRORS.labels("DeleteMessageBatch").inc()
+            self._on_error("DeleteMessageBatch", error)
             self._log.warning("delete batch failed", count=len(batch), error=str(error))
             response = {"Failed": [{"Id": entry["Id"], "Code": "RequestFailed"} for entry in entries]}
         failed = {item["Id"]: item for item in response.get("Failed", [])}
@@ -176,9 +187,10 @@ class BatchDeleter:
         if failure.get("Code") == "ReceiptHandleIsInvalid":
             self._log.warning("delete refused: lease lost", message_id=message.message_id)
             return False
-        with contextlib.suppress(Exception):
+        try:
             await self._client.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message.receipt_handle)
-            return True
-        metrics.SQS_ERRORS.labels("DeleteMessage").inc()
-        self._log.warning("delete failed", message_id=message.message_id, code=failure.get("Code"))
-        return False
+        except Exception as error:
+            self._on_error("DeleteMessage", error)
+            self._log.warning("delete failed", message_id=message.message_id, code=failure.get("Code"))
+            return False
+        return True

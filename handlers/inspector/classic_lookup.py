@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from wsbridge.consumer.errors import PermanentError, TransientError
+from wsbridge.consumer.settlement import PermanentError, TransientError
 from wsbridge.handlers._shared.identifiers import arn_field
 from wsbridge.handlers.inspector.finding import EC2_INSTANCE, InspectorFinding, is_cve
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from wsbridge.consumer.actions import Action
-from wsbridge.consumer.errors import PermanentError
+from wsbridge.consumer.settlement import PermanentError
 
 if TYPE_CHECKING:
     from wsbridge.consumer.services import Services

@@ -10,7 +10,7 @@ import structlog
 from botocore.exceptions import ClientError
 
 from wsbridge.consumer.actions import Action
-from wsbridge.consumer.errors import TransientError
+from wsbridge.consumer.settlement import TransientError
 from wsbridge.handlers.waf_audit.webacl import RuleGroup, WebAclRef, runs
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from support.daemon import Daemon, QueueUnderTest, free_port, wait_for
+from support.daemon import Daemon, QueueUnderTest, wait_for
+from support.processes import free_port
+from support.sandbox import SEED, SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 EVENTS = ROOT / "tests" / "fixtures" / "events"
 SANDBOX_KEY = "sandbox-key"
 WSBRIDGE = str(Path(sys.executable).with_name("wsbridge"))
@@ -46,53 +46,12 @@ def scaled(reduced: float, full: float) -> float:
 # --- the WS sandbox ---------------------------------------------------------------------------------
 
 
-class Sandbox:
-    """A ``wsbridge-sandbox`` process of the test's own (faults never reach other tests or engineers)."""
+class Sandbox(SandboxProcess):
+    """A sandbox of the test's own, seeded with ``computers`` protected computers besides the default seed's."""
 
     def __init__(self, computers: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.api_url = f"{self.url}/api"
-        command = [
-            str(Path(sys.executable).with_name("wsbridge-sandbox")),
-            *("--host", "127.0.0.1", "--port", str(self.port), "--rate-limit-per-minute", "0"),
-        ]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._up, 20, interval=0.05, what="the WS sandbox")
+        super().__init__()
         self.admin("POST", "seed", {"computers": protected_computers(computers)})
-
-    def _up(self) -> bool:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"the sandbox exited with {self.process.returncode}")
-        try:
-            self.admin("GET", "health")
-        except OSError:
-            return False
-        return True
-
-    def admin(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else b"" if method == "POST" else None
-        request = urllib.request.Request(f"{self.url}/_sandbox/{path}", data=data, method=method)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-
-    def faults(self, **knobs: Any) -> None:
-        self.admin("POST", "faults", knobs)
-
-    def calls(self, since: int = 0) -> list[dict[str, Any]]:
-        calls: list[dict[str, Any]] = self.admin("GET", f"calls?since={since}")["calls"]
-        return calls
-
-    def last_seq(self) -> int:
-        return int(self.admin("GET", "calls?since=999999999")["last_seq"])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def instance_id(index: int) -> str:

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,23 +16,11 @@ from typing import Any
 import boto3
 from prometheus_client.parser import text_string_to_metric_families
 
+from support.processes import free_port, wait_for
+
+__all__ = ["Daemon", "QueueUnderTest", "free_port", "make_queue", "probe_event", "start_daemon", "wait_for"]
+
 WSBRIDGE = str(Path(sys.executable).with_name("wsbridge"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, interval: float = 0.2, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 @dataclass

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from prometheus_client import REGISTRY
 
 from wsbridge.consumer.aws_roles import SESSION_SECONDS, AssumeRoleFailed, member_credentials, not_configured
-from wsbridge.consumer.errors import classify
+from wsbridge.consumer.settlement import classify
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "222222222222"

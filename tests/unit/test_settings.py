@@ -1,7 +1,7 @@
 import pytest
 
 from wsbridge.consumer.settings import SettingsError, load_settings
-from wsbridge.consumer.worker import retry_delay
+from wsbridge.consumer.settlement import retry_delay
 
 
 def test_queue_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:

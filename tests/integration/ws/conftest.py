@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 import pytest_asyncio
 from prometheus_client import REGISTRY
+from support.sandbox import API_KEY, SEED, SandboxProcess
 
 from wsbridge.consumer.workload_security import ClientOptions, WorkloadSecurityClient
 
-API_KEY = "sandbox-key"
 AUDITOR_KEY = "sandbox-auditor-key"
-SEED = Path(__file__).resolve().parents[3] / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 FAST = {
     "retry_base_seconds": 0.01,
     "retry_max_seconds": 0.05,
@@ -35,56 +27,11 @@ FAST = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"the sandbox exited with {process.returncode}: {output}")
-        try:
-            with urllib.request.urlopen(url + "/_sandbox/health", timeout=1):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    raise RuntimeError("the sandbox did not come up")
-
-
 @pytest.fixture(scope="session")
 def sandbox_url() -> Iterator[str]:
     """Base URL (no /api) of a sandbox started for this session, rate limit off unless a test sets it."""
-    port = free_port()
-    command = [
-        str(Path(sys.executable).parent / "wsbridge-sandbox"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--seed",
-        str(SEED),
-        "--rate-limit-per-minute",
-        "0",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+    with SandboxProcess(SEED) as process:
+        yield process.url
 
 
 @dataclass

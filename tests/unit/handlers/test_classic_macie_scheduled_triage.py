@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from handler_samples import event_from, sample_document, sample_event, triage, with_detail
+from support.handler_samples import event_from, sample_document, sample_event, triage, with_detail
 
 from wsbridge.consumer.handler import Decision
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from handler_samples import sample_event, triage, with_detail
+from support.handler_samples import sample_event, triage, with_detail
 
 from wsbridge.consumer.handler import Decision
 

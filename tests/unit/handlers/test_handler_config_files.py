@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
-from handler_samples import handler_classes, registry
-from planning import ROOT
+from support.handler_samples import handler_classes, registry
 
 from wsbridge.handlers._shared.policy import Policy, load_policy
 
+ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = tomllib.loads((ROOT / "config" / "handlers.example.toml").read_text())["handlers"]
 DEMO = tomllib.loads((ROOT / "config" / "handlers.demo.toml").read_text())["handlers"]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from handler_samples import handler_classes
+from support.handler_samples import handler_classes
 
 from wsbridge.handlers._shared.policy import Policy, PolicyError, load_policy
 from wsbridge.handlers.guardduty.finding import GuardDutyPolicy

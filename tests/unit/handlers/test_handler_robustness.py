@@ -6,9 +6,9 @@ import copy
 import dataclasses
 from typing import Any
 
-from handler_samples import SAMPLE_FILES, event_from, registry, sample_document, sample_event
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.handler_samples import SAMPLE_FILES, event_from, registry, sample_document, sample_event
 
 from wsbridge.consumer.envelope import MalformedMessage
 from wsbridge.consumer.handler import Decision, Handler, Triage

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import pytest
-from handler_samples import SAMPLE_FILES, handler_classes, registry, sample_event
+from support.handler_samples import SAMPLE_FILES, handler_classes, registry, sample_event
 
 
 class Expect(NamedTuple):

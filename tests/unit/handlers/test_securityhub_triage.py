@@ -4,8 +4,8 @@ import copy
 from typing import Any
 
 import pytest
-from handler_samples import event_from, sample_document, sample_event, triage, with_detail
-from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
+from support.handler_samples import event_from, sample_document, sample_event, triage, with_detail
+from support.twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
 from wsbridge.consumer.handler import Decision
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handler_samples import sample_document
+from support.handler_samples import sample_document
 
 GD_ASFF = "securityhub-imported-guardduty-ec2-1.json"
 INSPECTOR_NATIVE = "inspector2-package-ec2-2.json"

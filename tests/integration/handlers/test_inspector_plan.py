@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from handler_samples import registry, sample_event, with_detail
-from planning import brief
 from prometheus_client import REGISTRY
+from support.handler_samples import registry, sample_event, with_detail
+from support.planning import brief
 
 from wsbridge.consumer.actions import AssignIpsRules, Notify, RunRecommendationScan
 from wsbridge.consumer.envelope import Event

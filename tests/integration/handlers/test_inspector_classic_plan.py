@@ -12,8 +12,8 @@ import pytest
 import pytest_asyncio
 from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
-from handler_samples import EVENTS, registry
-from planning import context
+from support.handler_samples import EVENTS, registry
+from support.planning import context
 
 from wsbridge.consumer.actions import AssignIpsRules, RunRecommendationScan
 from wsbridge.consumer.envelope import Event, parse_body

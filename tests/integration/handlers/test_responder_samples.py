@@ -12,8 +12,9 @@ import tomllib
 from typing import Any, NamedTuple
 
 import pytest
-from handler_samples import SAMPLE_FILES, registry, sample_event
-from planning import ROOT, admin, brief
+from support.handler_samples import SAMPLE_FILES, registry, sample_event
+from support.planning import brief
+from support.sandbox import ROOT, admin
 
 from wsbridge.consumer.handler import Decision, HandlerContext
 

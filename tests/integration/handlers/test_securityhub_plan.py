@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
-from handler_samples import event_from, registry, sample_document, sample_event
-from planning import brief
-from twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
+from support.handler_samples import event_from, registry, sample_document, sample_event
+from support.planning import brief
+from support.twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
 from wsbridge.consumer.actions import RunIntegrityScan, RunRecommendationScan
 from wsbridge.consumer.envelope import Event

@@ -14,7 +14,7 @@ from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.envelope import Event, parse_body, parse_document
 from wsbridge.consumer.handler import Handler, Triage
 
-EVENTS = Path(__file__).parents[2] / "fixtures" / "events"
+EVENTS = Path(__file__).parents[1] / "fixtures" / "events"
 SAMPLE_FILES = sorted(path.name for path in EVENTS.glob("*.json"))
 
 

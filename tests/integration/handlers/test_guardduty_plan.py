@@ -6,8 +6,9 @@ import dataclasses
 from typing import Any
 
 import pytest
-from handler_samples import event_from, registry, sample_document
-from planning import RecordingNotifier, admin, brief, context
+from support.handler_samples import event_from, registry, sample_document
+from support.planning import RecordingNotifier, brief, context
+from support.sandbox import admin
 
 from wsbridge.consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
 from wsbridge.consumer.dedupe import MemoryDedupeStore

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from planning import RecordingNotifier, admin, client, context, seed, start_sandbox
+from support.planning import RecordingNotifier, client, context, seed, start_sandbox
+from support.sandbox import admin
 
 from wsbridge.consumer.handler import HandlerContext
 from wsbridge.consumer.services import Services

@@ -1,0 +1,49 @@
+"""Prometheus metrics of the message lifecycle (the names and labels are a contract; see ``consumer/metrics.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from wsbridge.consumer import metrics
+from wsbridge.consumer.middleware.base import Middleware, Processed
+
+if TYPE_CHECKING:
+    from wsbridge.consumer.executor import ExecutedAction
+    from wsbridge.consumer.sqs import Message
+
+
+class PrometheusMetrics(Middleware):
+    """Counts receives, outcomes, durations, lease extensions, actions and SQS errors."""
+
+    def after_receive(self, messages: Sequence[Message]) -> None:
+        """The poll loop is alive; count what it received."""
+        metrics.LAST_POLL.set_to_current_time()
+        metrics.MESSAGES_RECEIVED.inc(len(messages))
+
+    def after_queue_error(self, operation: str, error: Exception) -> None:
+        """Count the failed SQS call by operation."""
+        metrics.SQS_ERRORS.labels(operation).inc()
+
+    def before_process(self, message: Message) -> None:
+        """One more message in flight."""
+        metrics.MESSAGES_IN_FLIGHT.inc()
+
+    def after_lease_extended(self, message: Message) -> None:
+        """Count the heartbeat's extension."""
+        metrics.VISIBILITY_EXTENSIONS.inc()
+
+    def after_action(self, executed: ExecutedAction) -> None:
+        """Count the action by kind and result."""
+        metrics.ACTIONS.labels(executed.action.kind, executed.result.value).inc()
+
+    def after_process(self, processed: Processed) -> None:
+        """Count the outcome and its duration; a refused source is counted too."""
+        outcome = processed.outcome
+        assessment = outcome.assessment
+        labels = (assessment.detail_type, assessment.handler_name)
+        metrics.MESSAGES_IN_FLIGHT.dec()
+        if assessment.source_refused:
+            metrics.REFUSED_SOURCES.labels(assessment.detail_type).inc()
+        metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
+        metrics.HANDLER_DURATION.labels(*labels).observe(processed.duration_seconds)
