@@ -19,6 +19,8 @@ from wsbridge.consumer import metrics
 from wsbridge.consumer.errors import TransientError
 
 MEMBER_ROLE_ACTIONS = (
+    "config:GetResourceConfigHistory",
+    "config:PutEvaluations",
     "ec2:DescribeInstances",
     "iam:GetPolicy",
     "iam:GetPolicyVersion",

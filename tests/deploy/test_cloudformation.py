@@ -36,6 +36,7 @@ TASK_ROLE_ACTIONS = {
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "config:PutEvaluations",
+    "config:GetResourceConfigHistory",
     "cloudfront:GetDistribution",
     "cloudfront:GetDistributionConfig",
     "cloudfront:ListDistributions",

@@ -1,4 +1,4 @@
-"""deploy/member-role.yaml: linted, scanned, read-only, trusting only the daemon, matched by wsbridge.yaml."""
+"""deploy/member-role.yaml: linted, scanned, reads and Config answers only, trusting only the daemon, matched by wsbridge.yaml."""
 
 from __future__ import annotations
 
@@ -45,7 +45,12 @@ def test_the_member_role_grants_exactly_the_reads_the_handlers_make(member_templ
     actions = [action for item in granted for action in as_list(item["Action"])]
     assert sorted(actions) == sorted(MEMBER_ROLE_ACTIONS)
     wildcard = {action for item in granted if item["Resource"] == "*" for action in as_list(item["Action"])}
-    assert wildcard == {"ec2:DescribeInstances", "iam:ListRoles"}
+    assert wildcard == {
+        "ec2:DescribeInstances",
+        "iam:ListRoles",
+        "config:PutEvaluations",
+        "config:GetResourceConfigHistory",
+    }
     assert role["Properties"]["MaxSessionDuration"] == 3600
 
 
