@@ -1,4 +1,4 @@
-"""deploy/member-role.yaml: linted, scanned, reads and Config answers only, trusting only the daemon, matched by wsbridge.yaml."""
+"""deploy/member-role.yaml: linted, scanned, reads and Config answers only, trusting only the daemon."""
 
 from __future__ import annotations
 
