@@ -10,23 +10,20 @@ from typing import Any
 import pytest
 from config_support import Captured, capturing_config_endpoint
 from integration.responders.responders import SandboxLog
-from support.daemon import Daemon, QueueUnderTest, make_queue, start_daemon
+from support.daemon import Daemon, QueueUnderTest, start_daemon
 
 
 @pytest.fixture
 def sandbox() -> SandboxLog:
-    """The stack's sandbox, back at its seed (the demo instances linked) with an empty call log."""
-    log = SandboxLog(os.environ["WSBRIDGE_SANDBOX_URL"])
-    log.reset()
-    return log
+    """The stack's sandbox at its seed, with an empty call log."""
+    SandboxLog(os.environ["WSBRIDGE_SANDBOX_URL"]).reset()
+    return SandboxLog(os.environ["WSBRIDGE_SANDBOX_URL"])
 
 
 @pytest.fixture
-def queue() -> Iterator[QueueUnderTest]:
-    created = make_queue()
-    yield created
-    for url in (created.url, created.dlq_url):
-        created.sqs.delete_queue(QueueUrl=url)
+def queue(queue_factory: Callable[..., QueueUnderTest]) -> QueueUnderTest:
+    """A fresh queue and dead-letter queue for the test."""
+    return queue_factory()
 
 
 @pytest.fixture
