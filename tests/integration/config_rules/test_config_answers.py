@@ -49,6 +49,7 @@ def planned(tmp_path: Path, documents: list[dict[str, Any]]) -> list[dict[str, A
 def warning_on_db(sandbox: SandboxLog) -> Iterator[None]:
     """demo-db-1's anti-malware reports a warning (the rest of the seed unchanged)."""
     state = sandbox._admin("GET", "state")
+    original = json.dumps({"computers": state["computers"]}).encode()
     for computer in state["computers"]:
         if computer["hostName"] == "demo-db-1":
             computer["antiMalware"]["moduleStatus"] = {"agentStatus": "warning", "agentStatusMessage": "pattern old"}
@@ -57,6 +58,8 @@ def warning_on_db(sandbox: SandboxLog) -> Iterator[None]:
     with urllib.request.urlopen(urllib.request.Request(seed, data=request, method="POST"), timeout=10):
         pass
     yield
+    with urllib.request.urlopen(urllib.request.Request(seed, data=original, method="POST"), timeout=10):
+        pass
     sandbox.reset()
 
 
@@ -143,10 +146,10 @@ def test_the_daemon_answers_each_invocation_with_one_signed_put_evaluations_in_t
 
 @pytest.fixture
 def many_instances() -> Iterator[list[str]]:
-    """150 instances in moto's us-west-2 (no other test uses that region), terminated afterwards."""
+    """101 instances in moto's us-west-2 (no other test uses that region), terminated afterwards."""
     ec2 = boto3.client("ec2", region_name="us-west-2")
     image = ec2.describe_images()["Images"][0]["ImageId"]
-    reservation = ec2.run_instances(ImageId=image, MinCount=150, MaxCount=150, InstanceType="t3.micro")
+    reservation = ec2.run_instances(ImageId=image, MinCount=101, MaxCount=101, InstanceType="t3.micro")
     instance_ids = [item["InstanceId"] for item in reservation["Instances"]]
     yield instance_ids
     ec2.terminate_instances(InstanceIds=instance_ids)
@@ -166,7 +169,7 @@ def test_a_periodic_rule_evaluates_every_instance_with_one_walk_over_the_compute
     [line] = finished(daemon, 1)
 
     assert line["outcome"] == "success", line
-    assert [len(body["Evaluations"]) for body in config_endpoint.requests] == [100, 50]
+    assert [len(body["Evaluations"]) for body in config_endpoint.requests] == [100, 1]
     evaluations = config_endpoint.by_token()[periodic["resultToken"]]
     assert sorted(item["ComplianceResourceId"] for item in evaluations) == sorted(many_instances)
     assert {item["ComplianceType"] for item in evaluations} == {"NON_COMPLIANT"}
