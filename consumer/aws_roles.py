@@ -20,6 +20,8 @@ from wsbridge.consumer.settlement import TransientError
 
 MEMBER_ROLE_ACTIONS = (
     "cloudfront:ListDistributions",
+    "config:GetResourceConfigHistory",
+    "config:PutEvaluations",
     "ec2:DescribeInstances",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeTargetGroups",

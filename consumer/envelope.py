@@ -8,6 +8,7 @@ The last two get a synthetic ``detail-type`` so that dispatch stays one lookup.
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ def parse_document(document: Any, body: str | bytes = b"") -> Event:
         return _eventbridge(document)
     if document.get("Type") == "Notification" and "Message" in document:
         return _sns_notification(document)
-    if {"invokingEvent", "resultToken", "configRuleName"} <= document.keys():
+    if {"invokingEvent", "configRuleName"} <= document.keys():
         return _config_rule_invocation(document, body)
     raise MalformedMessage("not an EventBridge envelope: no detail-type")
 
@@ -106,11 +107,15 @@ def _sns_notification(document: dict[str, Any]) -> Event:
 
 
 def _config_rule_invocation(document: dict[str, Any], body: str | bytes) -> Event:
+    """A custom rule's payload. ``invokingEvent`` and ``ruleParameters`` are parsed when they are JSON
+    objects; otherwise they stay as sent, so the handler can still answer the rule with the reason."""
     detail = dict(document)
-    detail["invokingEvent"] = _json_object_from_string(document["invokingEvent"], "invokingEvent")
-    parameters = document.get("ruleParameters")
-    if isinstance(parameters, str):
-        detail["ruleParameters"] = _json_object_from_string(parameters, "ruleParameters")
+    for name in ("invokingEvent", "ruleParameters"):
+        if isinstance(document.get(name), str):
+            with suppress(MalformedMessage):
+                detail[name] = _json_object_from_string(document[name], name)
+    invoking = detail["invokingEvent"]
+    created = invoking.get("notificationCreationTime") if isinstance(invoking, dict) else None
     rule_arn = _optional_string(document, "configRuleArn")
     digest = hashlib.sha256(body if isinstance(body, bytes) else body.encode()).hexdigest()[:32]
     return Event(
@@ -120,9 +125,18 @@ def _config_rule_invocation(document: dict[str, Any], body: str | bytes) -> Even
         detail=detail,
         account=_optional_string(document, "accountId"),
         region=_arn_field(rule_arn, 3),
-        time=str(detail["invokingEvent"].get("notificationCreationTime", "")),
+        time=created if isinstance(created, str) else "",
         resources=(rule_arn,) if rule_arn else (),
     )
+
+
+def json_object_problem(text: Any, name: str) -> str | None:
+    """Why ``text`` is not a JSON object held in a string, or ``None`` when it is one."""
+    try:
+        _json_object_from_string(text, name)
+    except MalformedMessage as problem:
+        return str(problem)
+    return None
 
 
 def _json_object_from_string(text: Any, name: str) -> dict[str, Any]:

@@ -102,6 +102,11 @@ class WorkloadSecurityClient:
         """
         return await self._computers.by_instance_id(instance_id)
 
+    async def find_computers_by_instance_ids(self, instance_ids: Sequence[str]) -> dict[str, list[Computer]]:
+        """:meth:`find_computers_by_instance_id` for many instances (ids that cannot be EC2 ids are left
+        out); many uncached ones are answered by one walk over every computer instead of a search each."""
+        return await self._computers.by_instance_ids(instance_ids)
+
     async def get_computer(self, computer_id: int) -> Computer:
         """One computer (fresh read, with the sections the verdict needs expanded)."""
         return await self._computers.by_id(computer_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import partial
 
 import structlog
@@ -32,6 +33,9 @@ EC2_INSTANCE_FIELD = "ec2VirtualMachineSummary/instanceID"
 AGENT_INSTANCE_FIELD = "noConnectorVirtualMachineSummary/instanceID"
 MAX_HITS = 25
 LOCAL_MATCH_PAGE = 2000
+BATCH_PAGE = 1000
+BATCH_FROM = 4
+"""Instances not in the cache from which one walk over every computer is cheaper than a search each."""
 _INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
 
 
@@ -54,6 +58,16 @@ class ComputerLookup:
         if not _INSTANCE_ID.fullmatch(key):
             raise InvalidRequestError(f"not an EC2 instance id: {instance_id!r}", operation="find_computers")
         return list(await self._instances.get_or_load(key, partial(self._lookup, key)))
+
+    async def by_instance_ids(self, instance_ids: Sequence[str]) -> dict[str, list[Computer]]:
+        """:meth:`by_instance_id` for many instances; from :data:`BATCH_FROM` uncached ones on, one walk
+        over every computer (pages of :data:`BATCH_PAGE`) answers them all and fills the cache."""
+        keys = list(dict.fromkeys(key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())))
+        missing = [key for key in keys if self._instances.get(key) is None]
+        walked = await self._walk(set(missing)) if len(missing) >= BATCH_FROM else {}
+        for key, hits in walked.items():
+            self._instances.put(key, hits)
+        return {key: list(walked[key]) if key in walked else await self.by_instance_id(key) for key in keys}
 
     async def by_id(self, computer_id: int) -> Computer:
         """One computer, read fresh."""
@@ -106,6 +120,26 @@ class ComputerLookup:
                 if (item.get("noConnectorVirtualMachineSummary") or {}).get("instanceID") == instance_id
             ]
         return [await self.by_id(computer_id) for computer_id in matches]
+
+    async def _walk(self, wanted: set[str]) -> dict[str, tuple[Computer, ...]]:
+        connector: dict[str, list[Computer]] = {key: [] for key in wanted}
+        agent: dict[str, list[Computer]] = {key: [] for key in wanted}
+        async for page in search_pages(
+            self._transport,
+            "computers",
+            page_size=BATCH_PAGE,
+            params=expand(*COMPUTER_EXPAND),
+            operation="search_computers",
+        ):
+            for item in page:
+                computer = Computer.model_validate(item)
+                for summary, found in (
+                    (computer.ec2_virtual_machine_summary, connector),
+                    (computer.no_connector_virtual_machine_summary, agent),
+                ):
+                    if summary is not None and summary.instance_id in wanted:
+                        found[summary.instance_id].append(computer)
+        return {key: tuple(sorted(connector[key] or agent[key], key=rank)) for key in wanted}
 
 
 def rank(computer: Computer) -> tuple[int, int, int]:

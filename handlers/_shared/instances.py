@@ -8,6 +8,7 @@ instead of failing. Retryable WS errors propagate, so the pipeline retries the m
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,16 @@ async def look_up(instance_id: str, ws: WorkloadSecurityClient) -> KnownInstance
     """The computer for ``instance_id`` (the best of several), or ``None`` when Workload Security does not know it."""
     if not _INSTANCE_ID.fullmatch(instance_id.strip()):
         return None
-    computers = await ws.find_computers_by_instance_id(instance_id)
+    return await _known(instance_id, await ws.find_computers_by_instance_id(instance_id), ws)
+
+
+async def look_up_many(instance_ids: Sequence[str], ws: WorkloadSecurityClient) -> dict[str, KnownInstance | None]:
+    """:func:`look_up` for many instances at once (one walk over the computers when many are uncached)."""
+    found = await ws.find_computers_by_instance_ids(instance_ids)
+    return {key: await _known(key, found.get(key.strip(), []), ws) for key in instance_ids}
+
+
+async def _known(instance_id: str, computers: Sequence[Computer], ws: WorkloadSecurityClient) -> KnownInstance | None:
     if not computers:
         return None
     computer = computers[0]

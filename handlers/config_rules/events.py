@@ -1,7 +1,8 @@
-"""AWS Config events about EC2 instances: compliance changes, configuration changes, custom-rule calls.
+"""AWS Config events about EC2 instances: compliance changes and configuration item changes.
 
-Only ``AWS::EC2::Instance`` counts (matched exactly: a volume is not an instance). Nothing answers
-Config yet: every event is read, checked and skipped with the reason.
+Only ``AWS::EC2::Instance`` counts (matched exactly: a volume is not an instance). By policy, an
+instance that turns ``NON_COMPLIANT`` on a wsbridge rule, or whose security groups or instance
+profile change, is handled (a recommendation scan); every other event is skipped with the reason.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from wsbridge.handlers._shared.policy import Policy
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
 
-NOT_IMPLEMENTED = "wsbridge does not answer AWS Config yet"
-
 EC2_INSTANCE = "AWS::EC2::Instance"
 COMPLIANCE_CHANGE = "Config Rules Compliance Change"
 ITEM_CHANGE = "Config Configuration Item Change"
@@ -28,8 +27,26 @@ ITEM_KEYS = {
 }
 
 
+EXPOSURE_PREFIXES = ("Configuration.SecurityGroups", "Configuration.IamInstanceProfile")
+SECURITY_GROUP = "AWS::EC2::SecurityGroup"
+
+
 class ConfigRulesPolicy(Policy):
-    """The ``[config_rules]`` table (no settings yet; unknown keys are refused)."""
+    """The ``[handlers.config_rules]`` table."""
+
+    test_mode: bool = False
+    rule_prefix: str = "wsbridge-"
+    scan_when_noncompliant: bool = False
+    scan_when_exposure_changes: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceChange:
+    """An instance to scan: it turned non-compliant (``protected_only`` off) or its exposure changed."""
+
+    instance_id: str
+    why: str
+    protected_only: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +92,13 @@ def _item(holder: Node, event: Event) -> tuple[Node, ConfigResource]:
     return item, _resource(item, item.child("resourceType"), item.child("resourceId"), event)
 
 
-def triage_compliance(event: Event) -> Triage:
-    """A rule's verdict on one resource changed."""
+def triage_compliance(event: Event, policy: ConfigRulesPolicy) -> Triage:
+    """A rule's verdict on one resource changed: scan an instance that turned non-compliant on our rules."""
     detail = Node(event.detail, "detail")
     result = detail.child("newEvaluationResult")
     qualifier = result.at("evaluationResultIdentifier", "evaluationResultQualifier")
-    type_node = (
-        detail.child("resourceType") if detail.child("resourceType").present else qualifier.child("resourceType")
-    )
-    id_node = detail.child("resourceId") if detail.child("resourceId").present else qualifier.child("resourceId")
+    type_node = _first(detail, qualifier, "resourceType")
+    id_node = _first(detail, qualifier, "resourceId")
     resource = _resource(detail, type_node, id_node, event)
     name = detail.child("configRuleName").text() or qualifier.child("configRuleName").text() or "?"
     rule = detail.child("configRuleARN").text() or name
@@ -91,11 +106,19 @@ def triage_compliance(event: Event) -> Triage:
     if resource.resource_type != EC2_INSTANCE:
         return Triage.skip(f"Config compliance change for {resource.resource_type}, not an EC2 instance", targets)
     compliance = result.child("complianceType").text() or "UNKNOWN"
-    return Triage.skip(f"Config rule {name}: {resource.resource_id} is now {compliance}; {NOT_IMPLEMENTED}", targets)
+    now = f"Config rule {name}: {resource.resource_id} is now {compliance}"
+    if compliance != "NON_COMPLIANT":
+        return Triage.skip(f"{now}; only NON_COMPLIANT leads to a scan", targets)
+    if not name.startswith(policy.rule_prefix):
+        return Triage.skip(f"{now}; not a wsbridge rule (rule_prefix = {policy.rule_prefix!r})", targets)
+    if not policy.scan_when_noncompliant:
+        return Triage.skip(f"{now}; set scan_when_noncompliant = true to scan it", targets)
+    change = InstanceChange(resource.resource_id, f"non-compliant on {name}", protected_only=False)
+    return Triage.handle(f"{now}: recommendation scan", targets).about(change)
 
 
-def triage_item_change(event: Event) -> Triage:
-    """The recorded configuration of one resource changed."""
+def triage_item_change(event: Event, policy: ConfigRulesPolicy) -> Triage:
+    """The recorded configuration of one resource changed: scan a protected instance whose exposure changed."""
     detail = Node(event.detail, "detail")
     item, resource = _item(detail, event)
     targets = resource.targets()
@@ -105,28 +128,26 @@ def triage_item_change(event: Event) -> Triage:
     if status in DELETED_STATUSES:
         return Triage.skip(f"{resource.resource_id} was deleted ({status})", targets)
     change = detail.at("configurationItemDiff", "changeType").text() or status or "changed"
-    return Triage.skip(f"Config configuration of {resource.resource_id}: {change}; {NOT_IMPLEMENTED}", targets)
+    about = f"Config configuration of {resource.resource_id}: {change}"
+    exposure = _exposure_changes(detail.at("configurationItemDiff", "changedProperties"))
+    if not exposure:
+        return Triage.skip(f"{about}; neither its security groups nor its instance profile changed", targets)
+    if not policy.scan_when_exposure_changes:
+        return Triage.skip(f"{about} ({exposure}); set scan_when_exposure_changes = true to scan it", targets)
+    scan = InstanceChange(resource.resource_id, f"its {exposure} changed", protected_only=True)
+    return Triage.handle(f"{about} ({exposure}): recommendation scan if protected", targets).about(scan)
 
 
-def triage_invocation(event: Event) -> Triage:
-    """A custom Config rule asks for an evaluation (answered later with the result token)."""
-    detail = Node(event.detail, "detail")
-    invoking = detail.child("invokingEvent")
-    detail.child("resultToken").text(required=True)
-    name = detail.child("configRuleName").text() or "?"
-    rule = detail.child("configRuleArn").text() or name
-    if invoking.child("messageType").text(required=True) == "ScheduledNotification":
-        account = detail.child("accountId").text() or invoking.child("awsAccountId").text() or event.account
-        targets = Targets(
-            account=account or None, region=event.region or None, finding_id=rule, resource_type=EC2_INSTANCE
-        )
-        return Triage.skip(f"Config rule {name}: periodic evaluation of every EC2 instance; {NOT_IMPLEMENTED}", targets)
-    _, resource = _item(invoking, event)
-    targets = resource.targets(rule)
-    if resource.resource_type != EC2_INSTANCE:
-        return Triage.skip(f"Config rule {name} invoked for {resource.resource_type}, not an EC2 instance", targets)
-    if detail.child("eventLeftScope").flag():
-        return Triage.skip(
-            f"Config rule {name}: {resource.resource_id} left the rule's scope; {NOT_IMPLEMENTED}", targets
-        )
-    return Triage.skip(f"Config rule {name}: evaluate {resource.resource_id}; {NOT_IMPLEMENTED}", targets)
+def _exposure_changes(changed: Node) -> str:
+    """``security groups``, ``instance profile`` or both, as the item diff shows them."""
+    found: list[str] = []
+    for key, value in (changed.value if isinstance(changed.value, dict) else {}).items():
+        values = value.values() if isinstance(value, dict) else ()
+        if key.startswith(EXPOSURE_PREFIXES[0]) or (
+            key.startswith("Relationships.")
+            and any(isinstance(side, dict) and side.get("resourceType") == SECURITY_GROUP for side in values)
+        ):
+            found.append("security groups")
+        elif key.startswith(EXPOSURE_PREFIXES[1]):
+            found.append("instance profile")
+    return " and ".join(sorted(set(found)))

@@ -36,6 +36,7 @@ TASK_ROLE_ACTIONS = {
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "config:PutEvaluations",
+    "config:GetResourceConfigHistory",
     "cloudfront:ListDistributions",
     "elasticloadbalancing:DescribeLoadBalancers",
     "elasticloadbalancing:DescribeTargetGroups",
@@ -99,7 +100,9 @@ def test_findings_rule_pattern_is_the_config_pattern(template: dict[str, Any]) -
     assert all(source.startswith("aws.") for source in patterns[0]["source"]), patterns[0]["source"]
 
 
-def test_both_rules_deliver_to_the_findings_queue_which_lets_only_them_send(template: dict[str, Any]) -> None:
+def test_both_rules_deliver_to_the_findings_queue_which_lets_only_them_and_config_forwarders_send(
+    template: dict[str, Any],
+) -> None:
     rules = resources_of(template, "AWS::Events::Rule")
     assert {name for name, body in rules.items() if "ScheduleExpression" in body["Properties"]} == {"WafAuditRule"}
     assert rules["WafAuditRule"]["Properties"]["ScheduleExpression"] == {"Ref": "WafAuditSchedule"}
@@ -108,7 +111,9 @@ def test_both_rules_deliver_to_the_findings_queue_which_lets_only_them_send(temp
         assert target["Arn"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
         assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
     policy = template["Resources"]["FindingsQueuePolicy"]["Properties"]
-    allow = [item for item in policy["PolicyDocument"]["Statement"] if item["Effect"] == "Allow"]
+    allow = [item for item in policy["PolicyDocument"]["Statement"] if item.get("Effect") == "Allow"]
+    conditional = [item["Fn::If"][0] for item in policy["PolicyDocument"]["Statement"] if "Fn::If" in item]
+    assert conditional == ["HasConfigForwarders"]
     assert allow == [
         {
             "Sid": "AllowFindingRules",

@@ -1,4 +1,4 @@
-"""deploy/member-role.yaml: linted, scanned, read-only, trusting only the daemon, matched by wsbridge.yaml."""
+"""deploy/member-role.yaml: linted, scanned, reads and Config answers only, trusting only the daemon."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def test_the_member_role_grants_exactly_the_reads_the_handlers_make(member_templ
         "wafv2:GetWebACL",
         "wafv2:GetWebACLForResource",
         "wafv2:ListAvailableManagedRuleGroups",
+        "config:PutEvaluations",
+        "config:GetResourceConfigHistory",
     }
     assert role["Properties"]["MaxSessionDuration"] == 3600
 

@@ -26,6 +26,7 @@ from wsbridge_sandbox.app import create_app
 from wsbridge_sandbox.core import Keys
 from wsbridge_sandbox.core import Sandbox as SandboxState
 
+from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
@@ -156,7 +157,7 @@ def seed() -> dict[str, Any]:
 
 
 class PipelineUnderTest:
-    """A pipeline planning against an in-process WS sandbox, executing nothing (dry run)."""
+    """A pipeline planning against an in-process WS sandbox and the stack's AWS, executing nothing (dry run)."""
 
     def __init__(self) -> None:
         self.runner = asyncio.Runner()
@@ -178,7 +179,8 @@ class PipelineUnderTest:
             dry_run=True,
         )
         self.ws = WorkloadSecurityClient.from_settings(self.settings, api_key="sandbox-key")
-        self.services = Services(ws=self.ws)
+        self.aws = AwsClients(self.settings)
+        self.services = Services(ws=self.ws, aws=self.aws)
 
     def process(self, body: bytes, store: MemoryDedupeStore | None = None) -> Outcome:
         store = MemoryDedupeStore() if store is None else store
@@ -189,6 +191,7 @@ class PipelineUnderTest:
 
     def close(self) -> None:
         self.runner.run(self.ws.close())
+        self.runner.run(self.aws.close())
         self.runner.run(self.site_runner.cleanup())
         self.runner.close()
 

@@ -30,7 +30,7 @@ def test_every_handler_starts_with_an_empty_policy(name: str) -> None:
         ("inspector", {"network_reachability": True}, "network_reachability: Input should be"),
         ("inspector_classic", {"classic_lookups": 1}, "classic_lookups: Input should be a valid boolean"),
         ("macie", {"include_samples": None}, "include_samples: Input should be a valid boolean"),
-        ("config_rules", {"anything": 1}, "anything: unknown setting (known: none)"),
+        ("config_rules", {"anything": 1}, "anything: unknown setting (known: test_mode, rule_prefix"),
         ("waf_audit", {"cron": "x"}, "cron: unknown setting (known: apply, rule_group_vendor"),
         ("waf_audit", {"web_server_rule_group": "a b"}, "web_server_rule_group: String should match pattern"),
         ("securityhub", {"products": ["guardduty", "waf"]}, "products.1: Input should be 'guardduty'"),

@@ -19,7 +19,7 @@ GD_EC2 = {"resource_type": "Instance"}
 TABLE: dict[str, Expect] = {
     "config-cichange-ec2-1.json": Expect(
         "skip",
-        "configuration of i-12345678901234567: CREATE; wsbridge does not answer AWS Config yet",
+        "configuration of i-12345678901234567: CREATE; neither its security groups nor its instance profile changed",
         {"instance_ids": ["i-12345678901234567"], "account": "123456789012", "resource_type": "AWS::EC2::Instance"},
     ),
     "config-cichange-sqs-1.json": Expect(
@@ -32,19 +32,19 @@ TABLE: dict[str, Expect] = {
         "skip", "AWS::IAM::User, not an EC2 instance", {"account": "477575873490", "resource_type": "AWS::IAM::User"}
     ),
     "config-ruleinvoked-ec2-1.json": Expect(
-        "skip",
-        "evaluate i-094bc87c84d56c589; wsbridge does not answer",
+        "handle",
+        "Config rule custodian-ec2-compliance: evaluate i-094bc87c84d56c589 (protected)",
         {"instance_ids": ["i-094bc87c84d56c589"], "account": "644160558196"},
     ),
     "config-ruleinvoked-ec2-2.json": Expect(
-        "skip", "evaluate i-00000000; wsbridge does not answer", {"instance_ids": ["i-00000000"], "region": "us-east-2"}
+        "handle", "evaluate i-00000000 (protected)", {"instance_ids": ["i-00000000"], "region": "us-east-2"}
     ),
     "config-ruleinvoked-oversized-1.json": Expect(
-        "skip", "evaluate i-00000000; wsbridge does not answer", {"instance_ids": ["i-00000000"], "region": "us-west-2"}
+        "handle", "evaluate i-00000000 (protected)", {"instance_ids": ["i-00000000"], "region": "us-west-2"}
     ),
     "config-ruleinvoked-periodic-1.json": Expect(
-        "skip",
-        "periodic evaluation of every EC2 instance; wsbridge does not answer AWS Config yet",
+        "handle",
+        "Config rule periodic-config-rule: evaluate every EC2 instance (protected)",
         {"instance_ids": [], "account": "123456789012", "resource_type": "AWS::EC2::Instance"},
     ),
     "guardduty-backdoor-ccactivity-dns-1.json": Expect(
