@@ -27,9 +27,7 @@ MEMBER_ROLE_ACTIONS = (
     "iam:ListInstanceProfilesForRole",
     "iam:ListRolePolicies",
     "iam:ListRoles",
-    "s3:GetBucketAcl",
     "s3:GetBucketPolicy",
-    "s3:GetBucketPolicyStatus",
 )
 """Every AWS call a handler makes in a member account, and all that ``deploy/member-role.yaml`` grants."""
 
