@@ -26,14 +26,8 @@ if TYPE_CHECKING:
 
 def summary(finding: MacieFinding) -> FindingSummary:
     """What a notice says about a Macie finding."""
-    return FindingSummary(
-        source="Macie",
-        finding_id=finding.finding_id,
-        finding_type=finding.finding_type,
-        severity=finding.severity,
-        account=finding.account,
-        region=finding.region,
-    )
+    where = (finding.account, finding.region)
+    return FindingSummary("Macie", finding.finding_id, finding.finding_type, finding.severity, *where)
 
 
 async def account_reads(finding: MacieFinding, context: HandlerContext) -> AccountReads:
