@@ -3,7 +3,8 @@
 Bodies are arbitrary bytes and JSON, envelopes with arbitrary details, and the real samples of
 tests/fixtures/events with values replaced anywhere. ``assess`` (parse + dispatch + triage) must end
 in handle, skip or reject; ``Pipeline.process`` (plus de-duplication, planning against a WS sandbox
-served in-process, and a dry-run executor) in one of the five outcomes, consistent with the verdict.
+served in-process, AWS reads on the local stack's moto with a member role for the samples' other
+accounts, and a dry-run executor) in one of the five outcomes, consistent with the verdict.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from wsbridge_sandbox.app import create_app
 from wsbridge_sandbox.core import Keys
 from wsbridge_sandbox.core import Sandbox as SandboxState
 
+from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
@@ -176,9 +178,11 @@ class PipelineUnderTest:
             ws_breaker_failures=1_000,
             ws_cache_ttl_seconds=0,
             dry_run=True,
+            aws_role_name="wsbridge-member",
         )
         self.ws = WorkloadSecurityClient.from_settings(self.settings, api_key="sandbox-key")
-        self.services = Services(ws=self.ws)
+        self.aws = AwsClients(self.settings)
+        self.services = Services(ws=self.ws, aws=self.aws)
 
     def process(self, body: bytes, store: MemoryDedupeStore | None = None) -> Outcome:
         store = MemoryDedupeStore() if store is None else store
@@ -189,6 +193,7 @@ class PipelineUnderTest:
 
     def close(self) -> None:
         self.runner.run(self.ws.close())
+        self.runner.run(self.aws.close())
         self.runner.run(self.site_runner.cleanup())
         self.runner.close()
 

@@ -126,12 +126,13 @@ class Planner:
     ws: WorkloadSecurityClient
     calls: list[str] = field(default_factory=list)
 
-    async def plan(self, event: dict[str, Any], macie: dict[str, Any] | None = None) -> Plan:
+    async def plan(self, event: dict[str, Any], macie: dict[str, Any] | None = None, *, via: Any = None) -> Plan:
+        """Triage and plan ``event`` with the Macie handler (or ``via``, another handler) in the finding's account."""
         parsed = parse_document(event)
-        handler = MacieHandler(macie)
+        handler = via or MacieHandler(macie)
         verdict = handler.triage(parsed)
         assert verdict.decision is Decision.HANDLE, verdict.reason
-        account, region = event["detail"]["accountId"], event["detail"]["region"]
+        account, region = verdict.targets.account, verdict.targets.region
         for service in ("iam", "s3", "ec2"):
             client = await self.aws.client(service, account=account, region=region)
             client.meta.events.register("before-call", self._record, unique_id=f"record-{id(self)}")

@@ -7,8 +7,10 @@ instances exist only in that account, so finding them proves the reads used the 
 from __future__ import annotations
 
 import os
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -19,6 +21,7 @@ from member_accounts import EXTERNAL_ID, MEMBER_ROLE, OWN_ACCOUNT, MemberAccount
 from wsbridge.consumer.actions import Notify
 from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.aws_roles import MEMBER_ROLE_ACTIONS
+from wsbridge.handlers.securityhub.handler import SecurityHubHandler
 
 pytestmark = [
     pytest.mark.integration,
@@ -173,11 +176,46 @@ async def test_a_role_no_instance_uses_and_a_missing_bucket_need_nothing(
     assert missing.reason == f"bucket macie-no-such-bucket does not exist in account {member.account}"
 
 
-async def test_the_demo_bucket_in_the_own_account_scans_two_computers_and_reports_the_third(planner: Planner) -> None:
+def security_hub_copy(native: dict[str, Any]) -> dict[str, Any]:
+    """The Security Hub Imported event for a native Macie finding (the fields wsbridge reads)."""
+    detail = native["detail"]
+    region, account = detail["region"], detail["accountId"]
+    finding = {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"arn:aws:macie2:{region}:{account}:finding/{detail['id']}",
+        "ProductArn": f"arn:aws:securityhub:{region}::product/aws/macie",
+        "AwsAccountId": account,
+        "Types": ["Sensitive Data Identifications/PII/SensitiveData:S3Object-Multiple"],
+        "UpdatedAt": detail["updatedAt"],
+        "Severity": {"Label": "HIGH"},
+        "Resources": [{"Type": "AwsS3Bucket", "Id": f"arn:aws:s3:::{detail['resourcesAffected']['s3Bucket']['name']}"}],
+        "Region": region,
+    }
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Security Hub Findings - Imported",
+        "source": "aws.securityhub",
+        "account": account,
+        "time": detail["updatedAt"],
+        "region": region,
+        "resources": [],
+        "detail": {"findings": [finding]},
+    }
+
+
+@pytest.mark.parametrize("path", ["native", "security hub"])
+async def test_the_demo_bucket_in_the_own_account_scans_two_computers_and_reports_the_third(
+    planner: Planner, path: str
+) -> None:
     found = boto3.client("ec2").describe_instances(Filters=[{"Name": "tag:Name", "Values": ["demo-legacy-1"]}])
     legacy = found["Reservations"][0]["Instances"][0]["InstanceId"]
+    native = macie_event(OWN_ACCOUNT, "wsbridge-demo-data")
 
-    plan = await planner.plan(macie_event(OWN_ACCOUNT, "wsbridge-demo-data"))
+    if path == "native":
+        plan = await planner.plan(native)
+    else:
+        plan = await planner.plan(security_hub_copy(native), via=SecurityHubHandler())
 
     assert sorted(kinds(plan.actions)) == sorted(
         [
