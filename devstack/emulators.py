@@ -61,7 +61,8 @@ def _localstack_env(settings: StackSettings) -> dict[str, str]:
 
 def _moto_command(settings: StackSettings) -> list[str]:
     venv = venvs.ensure_venv(MOTO, settings.cache_dir, settings.state_dir / "install-moto.log")
-    return [venvs.python_in(venv), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(settings.moto_port)]
+    server = str(ROOT / "devstack" / "moto_server.py")
+    return [venvs.python_in(venv), "-I", server, "-H", "127.0.0.1", "-p", str(settings.moto_port)]
 
 
 def _sandbox_command(settings: StackSettings) -> list[str]:

@@ -2,7 +2,9 @@
 
 ``config/samples.json`` names the bundled samples that ``run`` points at the demo instances: their
 instance ids become the demo instance's id, and a GuardDuty sample is no longer flagged as a sample
-finding, so the daemon acts on it.
+finding, so the daemon acts on it. The samples it points at the demo bucket name that bucket instead
+of their own. Every Macie sample moves into the demo account (``demo_account``, moto's): the stack
+has no member accounts, so the daemon reads the finding's bucket where the demo resources live.
 """
 
 from __future__ import annotations
@@ -58,16 +60,32 @@ def point_at_instance(event: dict[str, Any], instance_id: str) -> dict[str, Any]
     return pointed
 
 
+def point_at_bucket(event: dict[str, Any], bucket: str | None, account: str) -> dict[str, Any]:
+    """A copy of a Macie ``event`` in ``account``, about ``bucket`` instead of its own bucket when one is given."""
+    text = json.dumps(event)
+    old = event.get("detail", {}).get("resourcesAffected", {}).get("s3Bucket", {}).get("name")
+    if bucket and old:
+        text = text.replace(f'"{old}"', json.dumps(bucket)).replace(f":::{old}", f":::{bucket}")
+        text = text.replace(f'"{old}/', f'"{bucket}/')
+    pointed: dict[str, Any] = json.loads(text)
+    pointed["account"] = pointed["detail"]["accountId"] = account
+    return pointed
+
+
 def demo_events(instances: dict[str, str], samples_file: Path = SAMPLES_FILE) -> list[dict[str, Any]]:
-    """The bundled sample envelopes the findings rule matches, the mapped ones pointed at demo instances."""
+    """The bundled sample envelopes the findings rule matches, pointed at the demo instances, bucket and account."""
     config = json.loads(samples_file.read_text())
     mapping: dict[str, str] = config["demo_instances"]
+    buckets: dict[str, str] = config["demo_buckets"]
     events = []
     for stem, event in envelopes(sorted((ROOT / config["events_dir"]).glob("*.json"))):
         if not matches_rule(event):
             continue
         name = mapping.get(stem)
-        events.append(point_at_instance(event, instances[name]) if name in instances else event)
+        if event.get("detail-type") == "Macie Finding":
+            events.append(point_at_bucket(event, buckets.get(stem), config["demo_account"]))
+        else:
+            events.append(point_at_instance(event, instances[name]) if name in instances else event)
     return events
 
 

@@ -33,7 +33,7 @@ MOTO_SERVICES = (
     "S3",
 )
 """Services sent to moto: what LocalStack community lacks, and EC2/IAM/STS/S3 together, because only moto
-keeps instance profiles on instances, serves GetBucketPolicyStatus and scopes assumed roles to accounts."""
+keeps instance profiles on instances and scopes assumed roles to accounts."""
 
 
 def _port(name: str, default: int) -> int:

@@ -1,1 +1,1 @@
-"""Macie: findings about S3 buckets (read and decided; no responder yet)."""
+"""Macie: findings about S3 buckets answered with scans of the protected instances that can read them."""

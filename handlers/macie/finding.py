@@ -1,13 +1,13 @@
 """Macie findings about S3 buckets: reading and deciding.
 
-:func:`decide` is shared with the Security Hub (ASFF) path. No responder acts on Macie findings
-yet, so a finding that passes every filter is skipped with that reason.
+:func:`decide` is shared with the Security Hub (ASFF) path: a sensitive-data or policy finding that
+names a bucket and passes the policy is handled (:mod:`~wsbridge.handlers.macie.plan`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -15,13 +15,14 @@ from wsbridge.consumer.handler import Targets, Triage
 from wsbridge.handlers._shared.fields import Node
 from wsbridge.handlers._shared.findings import targets_of, version_key
 from wsbridge.handlers._shared.policy import Policy
+from wsbridge.handlers._shared.severity import below_label
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
 
-NOT_IMPLEMENTED = "no Macie responder is built yet, so wsbridge does nothing with Macie findings"
 BUCKET = "AwsS3Bucket"
-HANDLED_KINDS = ("SensitiveData:", "Policy:")
+FindingKind = Literal["sensitive_data", "policy"]
+KIND_PREFIXES: dict[FindingKind, str] = {"sensitive_data": "SensitiveData:", "policy": "Policy:"}
 
 
 class MaciePolicy(Policy):
@@ -29,6 +30,22 @@ class MaciePolicy(Policy):
 
     include_samples: bool = Field(False, description="Act on generated sample findings")
     include_archived: bool = Field(False, description="Act on archived (suppressed) findings")
+    min_severity: Literal["LOW", "MEDIUM", "HIGH"] = Field("LOW", description="Skip findings below this severity")
+    finding_types: tuple[FindingKind, ...] = Field(
+        ("sensitive_data", "policy"),
+        strict=False,
+        description="Finding types acted on: `sensitive_data` (SensitiveData:*), `policy` (Policy:*)",
+    )
+    expand_account_root: bool = Field(
+        True,
+        description="A bucket-policy grant to the account root reaches the account's roles "
+        "whose identity policies allow reading the bucket",
+    )
+    search_identity_policies: bool = Field(
+        False,
+        description="Also look for roles whose identity policies allow reading the bucket "
+        "whatever the bucket policy says (reads every role's policies)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +72,32 @@ class MacieFinding:
         return targets_of(self, bucket=self.bucket, resource_type=BUCKET)
 
 
+def kind_of(finding_type: str) -> FindingKind | None:
+    """``sensitive_data`` or ``policy`` for a Macie finding type, ``None`` for any other."""
+    return next((kind for kind, prefix in KIND_PREFIXES.items() if finding_type.startswith(prefix)), None)
+
+
 def decide(finding: MacieFinding, policy: MaciePolicy, *, explicit: bool = False) -> Triage:
-    """Sensitive-data and policy findings that name a bucket and pass the policy; skipped: no responder yet."""
+    """Handle sensitive-data and policy findings that name a bucket and pass the policy."""
     targets = finding.targets()
     what = f"Macie {finding.finding_type or 'finding'}"
-    if finding.finding_type and not finding.finding_type.startswith(HANDLED_KINDS):
+    kind = kind_of(finding.finding_type)
+    if finding.finding_type and kind is None:
         return Triage.skip(f"{what} findings are not handled", targets)
     if finding.bucket is None:
         return Triage.skip(f"{what} names no S3 bucket", targets)
     if not explicit:
+        if kind is not None and kind not in policy.finding_types:
+            return Triage.skip(f"{what}: {kind} findings are off (finding_types)", targets)
         if finding.archived and not policy.include_archived:
             return Triage.skip(f"{what} is archived (include_archived = false)", targets)
         if finding.sample and not policy.include_samples:
             return Triage.skip(f"{what} is a sample finding (include_samples = false)", targets)
-    return Triage.skip(f"{what} on bucket {finding.bucket}: {NOT_IMPLEMENTED}", targets)
+        if below_label(finding.severity, policy.min_severity):
+            floor = policy.min_severity
+            return Triage.skip(f"{what} severity {finding.severity} is below min_severity {floor}", targets)
+    reason = f"{what} on bucket {finding.bucket} (severity {finding.severity or 'unknown'})"
+    return Triage.handle(reason, targets, finding.key).about(finding)
 
 
 def read_event(event: Event) -> MacieFinding:

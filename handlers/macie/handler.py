@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wsbridge.consumer.handler import Plan, Targets, Triage
-from wsbridge.handlers._shared.handler import PolicyHandler
-from wsbridge.handlers.macie.finding import NOT_IMPLEMENTED, MaciePolicy, decide, read_event
+from wsbridge.handlers._shared.handler import FindingHandler
+from wsbridge.handlers.macie.exposure import find_readers
+from wsbridge.handlers.macie.finding import MacieFinding, MaciePolicy, decide, read_event
+from wsbridge.handlers.macie.plan import account_reads, answer, why_nothing
+from wsbridge.handlers.macie.reads import NoSuchBucket
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
@@ -15,8 +18,8 @@ if TYPE_CHECKING:
 MACIE_ALERT = "Macie Alert"
 
 
-class MacieHandler(PolicyHandler[MaciePolicy]):
-    """``Macie Finding`` events are read and decided; ``Macie Alert`` (Macie Classic) is skipped."""
+class MacieHandler(FindingHandler[MacieFinding, MaciePolicy]):
+    """``Macie Finding`` events: scans for the protected instances that can read the bucket, notices for the rest."""
 
     name = "macie"
     sources = {"Macie Finding": ("aws.macie",), MACIE_ALERT: ("aws.macie",)}
@@ -34,6 +37,12 @@ class MacieHandler(PolicyHandler[MaciePolicy]):
             return Triage.skip("Macie Classic alert: Macie Classic is retired and its alerts name no bucket", targets)
         return decide(read_event(event), self.options)
 
-    async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Plan:
-        """Nothing: :func:`~wsbridge.handlers.macie.finding.decide` never hands a finding on."""
-        return Plan.nothing(NOT_IMPLEMENTED)
+    async def respond(self, finding: MacieFinding, context: HandlerContext) -> Plan:
+        """Follow the bucket's readers to their instances (see :mod:`~wsbridge.handlers.macie.plan`)."""
+        bucket = finding.bucket or ""
+        reads = await account_reads(finding, context)
+        try:
+            exposure = await find_readers(bucket, finding.account, self.options, reads)
+        except NoSuchBucket:
+            return Plan.nothing(f"bucket {bucket} does not exist in account {finding.account}")
+        return Plan.of(await answer(exposure, finding, reads, context), otherwise=why_nothing(exposure))

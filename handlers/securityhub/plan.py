@@ -40,7 +40,7 @@ async def plan_findings(
     write_backs: list[Action] = []
     for reading in readings:
         product = reading.product
-        if reading.triage.decision is not Decision.HANDLE or product is None or product.plan is None:
+        if reading.triage.decision is not Decision.HANDLE or product is None:
             continue
         planned = await product.plan(reading.native, product.policy(policy), context)
         actions += planned

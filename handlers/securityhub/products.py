@@ -16,6 +16,7 @@ from wsbridge.handlers.guardduty.plan import plan_guardduty
 from wsbridge.handlers.inspector.finding import decide as decide_inspector
 from wsbridge.handlers.inspector.plan import plan_inspector
 from wsbridge.handlers.macie.finding import decide as decide_macie
+from wsbridge.handlers.macie.plan import plan_macie
 from wsbridge.handlers.securityhub.asff import read_guardduty, read_inspector, read_macie
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class Product:
     name: ProductName
     read: Callable[[Node, Event], Any]
     decide: Callable[..., Triage]
-    plan: Callable[[Any, Any, HandlerContext], Awaitable[list[Action]]] | None
+    plan: Callable[[Any, Any, HandlerContext], Awaitable[list[Action]]]
 
     def policy(self, policy: SecurityHubPolicy) -> Policy:
         """This product's sub-policy of the ``[securityhub]`` table."""
@@ -45,6 +46,6 @@ class Product:
 PRODUCTS: dict[str, Product] = {
     "aws/guardduty": Product("guardduty", read_guardduty, decide_guardduty, plan_guardduty),
     "aws/inspector": Product("inspector", read_inspector, decide_inspector, plan_inspector),
-    "aws/macie": Product("macie", read_macie, decide_macie, None),
+    "aws/macie": Product("macie", read_macie, decide_macie, plan_macie),
 }
-"""By the product part of ``ProductArn``. Macie has no planner: its decision never hands a finding on."""
+"""By the product part of ``ProductArn``."""

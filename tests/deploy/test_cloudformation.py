@@ -29,6 +29,10 @@ TASK_ROLE_ACTIONS = {
     "iam:ListInstanceProfilesForRole",
     "iam:ListAttachedRolePolicies",
     "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListRoles",
     "s3:GetBucketPolicy",
     "s3:GetBucketAcl",
     "s3:GetBucketPublicAccessBlock",
@@ -198,7 +202,7 @@ def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) 
     assume = by_sid["AssumeMemberAccountRoles"]["Resource"]
     assert assume == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"}
     wildcard = {item["Sid"] for item in granted if item["Resource"] == "*"}
-    assert wildcard == {"DescribeEc2", "ReportConfigEvaluations", "ReadEdgeResources"}
+    assert wildcard == {"DescribeEc2", "ListRoles", "ReportConfigEvaluations", "ReadEdgeResources"}
 
 
 def test_execution_role_pulls_logs_and_reads_only_the_api_key_secret(template: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from devstack import bootstrap, env, samples, settings
-from devstack.settings import DEMO_INSTANCE_NAMES, PATTERN_FILE, ROOT, RULE_NAME
+from devstack.settings import DEMO_BUCKET, DEMO_INSTANCE_NAMES, PATTERN_FILE, ROOT, RULE_NAME
 
 pytestmark = [
     pytest.mark.integration,
@@ -214,6 +214,11 @@ def test_the_demo_samples_point_at_the_demo_instances_and_all_reach_the_queue(
     pointed = [body for body in bodies if bootstrapped.instances["demo-web-1"] in json.dumps(body)]
     assert pointed
     assert pointed[0]["detail"]["service"]["additionalInfo"]["sample"] is False
+    macie = [body["detail"] for body in bodies if body["detail-type"] == "Macie Finding"]
+    assert {detail["accountId"] for detail in macie} == {"123456789012"}
+    demo_bucket = [detail for detail in macie if detail["resourcesAffected"]["s3Bucket"]["name"] == DEMO_BUCKET]
+    assert len(demo_bucket) == 1
+    assert "DOC-EXAMPLE-BUCKET1" not in json.dumps(demo_bucket)
 
 
 def test_the_sandbox_knows_the_demo_instances(bootstrapped: bootstrap.Bootstrapped) -> None:

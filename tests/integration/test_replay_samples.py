@@ -2,7 +2,9 @@
 
 A ``handle`` decision either plans at least one action or says why nothing was needed; a handler
 that cannot act skips with the reason. An event whose source may not carry its detail-type is
-refused before any handler reads it.
+refused before any handler reads it. The samples come from accounts other than the stack's, so a
+member role is configured: moto lets it be assumed in any account, where the samples' buckets do not
+exist.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.integration
 
 def replay(*files: Path) -> tuple[int, list[dict[str, Any]]]:
     environment = {key: value for key, value in os.environ.items() if key != "WSBRIDGE_HANDLER_CONFIG"}
+    environment["WSBRIDGE_AWS_ROLE_NAME"] = "wsbridge-member"
     result = subprocess.run(
         [WSBRIDGE, "replay", "--dry-run", *map(str, files)],
         capture_output=True,
@@ -50,6 +53,9 @@ def test_no_sample_is_handled_without_actions_or_a_reason_for_having_none() -> N
         assert line["outcome"] == "success", line
         assert line["actions"] or line["reason"].startswith("nothing to do: "), line
     assert all(action["result"] == "dry_run" for line in handled for action in line["actions"])
+    macie = [line for line in handled if line["detail_type"] == "Macie Finding"]
+    assert len(macie) == 3
+    assert all("does not exist in account" in line["reason"] for line in macie), macie
     skipped = [line for line in lines if line["decision"] == "skip"]
     assert all(line["outcome"] == "skipped" and not line["actions"] for line in skipped)
 

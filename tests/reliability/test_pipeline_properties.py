@@ -3,7 +3,8 @@
 Bodies are arbitrary bytes and JSON, envelopes with arbitrary details, and the real samples of
 tests/fixtures/events with values replaced anywhere. ``assess`` (parse + dispatch + triage) must end
 in handle, skip or reject; ``Pipeline.process`` (plus de-duplication, planning against a WS sandbox
-served in-process, and a dry-run executor) in one of the five outcomes, consistent with the verdict.
+served in-process, AWS reads on the local stack's moto with a member role for the samples' other
+accounts, and a dry-run executor) in one of the five outcomes, consistent with the verdict.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class PipelineUnderTest:
             ws_breaker_failures=1_000,
             ws_cache_ttl_seconds=0,
             dry_run=True,
+            aws_role_name="wsbridge-member",
         )
         self.ws = WorkloadSecurityClient.from_settings(self.settings, api_key="sandbox-key")
         self.aws = AwsClients(self.settings)

@@ -128,19 +128,20 @@ async def test_write_back_notes_an_unprotected_instance(planning: HandlerContext
     assert actions[1].note.startswith("wsbridge: notified: GuardDuty finding on i-0fff, which Workload Security")
 
 
-async def test_a_macie_finding_is_skipped_so_nothing_is_written_back() -> None:
+async def test_an_archived_macie_finding_is_skipped_so_nothing_is_written_back() -> None:
     document = sample_document("securityhub-imported-control-fsbp-1.json")
     document["detail"]["findings"][0].update(
         ProductArn="arn:aws:securityhub:us-east-2::product/aws/macie",
         Types=["Sensitive Data Identifications/PII/SensitiveData:S3Object-Personal"],
         Resources=[{"Type": "AwsS3Bucket", "Id": "arn:aws:s3:::payroll-exports", "Region": "us-east-2"}],
+        RecordState="ARCHIVED",
     )
     event = event_from(document)
 
     verdict = registry({"securityhub": {"write_back": True}})[event.detail_type].triage(event)
 
     assert verdict.decision is Decision.SKIP
-    assert "no Macie responder is built yet" in verdict.reason
+    assert "is archived (include_archived = false)" in verdict.reason
 
 
 @dataclasses.dataclass

@@ -58,7 +58,7 @@ def test_other_sns_notifications_are_rejected_as_unsupported(message: str) -> No
     assert verdict.decision is Decision.REJECT
 
 
-def test_macie_policy_findings_pass_the_filters_and_are_skipped_for_want_of_a_responder() -> None:
+def test_macie_policy_findings_that_pass_the_filters_are_handled() -> None:
     def to_policy_finding(detail: dict[str, Any]) -> None:
         detail.update(type="Policy:IAMUser/S3BucketPublic", category="POLICY")
         detail.pop("classificationDetails")
@@ -66,30 +66,47 @@ def test_macie_policy_findings_pass_the_filters_and_are_skipped_for_want_of_a_re
 
     verdict = triage(with_detail(sample_event("macie2-sensitivedata-multiple-1.json"), to_policy_finding))
 
-    assert verdict.decision is Decision.SKIP
-    assert verdict.reason == (
-        "Macie Policy:IAMUser/S3BucketPublic on bucket DOC-EXAMPLE-BUCKET1: "
-        "no Macie responder is built yet, so wsbridge does nothing with Macie findings"
-    )
+    assert verdict.decision is Decision.HANDLE
+    assert verdict.reason == "Macie Policy:IAMUser/S3BucketPublic on bucket DOC-EXAMPLE-BUCKET1 (severity HIGH)"
     assert verdict.targets.bucket == "DOC-EXAMPLE-BUCKET1"
+    assert verdict.finding_key == "macie:555555555555:us-east-1:00000000000000000000000000000001:2021-10-25T23:25:04Z"
 
 
 @pytest.mark.parametrize(
-    ("field", "policy", "reason"),
+    ("field", "policy", "decision", "reason"),
     [
-        ("sample", {}, "is a sample finding (include_samples = false)"),
-        ("sample", {"include_samples": True}, "no Macie responder is built yet"),
-        ("archived", {}, "is archived (include_archived = false)"),
-        ("archived", {"include_archived": True}, "no Macie responder is built yet"),
+        ("sample", {}, "skip", "is a sample finding (include_samples = false)"),
+        ("sample", {"include_samples": True}, "handle", "on bucket DOC-EXAMPLE-BUCKET1 (severity HIGH)"),
+        ("archived", {}, "skip", "is archived (include_archived = false)"),
+        ("archived", {"include_archived": True}, "handle", "on bucket DOC-EXAMPLE-BUCKET1 (severity HIGH)"),
     ],
 )
-def test_macie_sample_and_archived_findings_follow_the_policy(field: str, policy: dict[str, Any], reason: str) -> None:
+def test_macie_sample_and_archived_findings_follow_the_policy(
+    field: str, policy: dict[str, Any], decision: str, reason: str
+) -> None:
     event = with_detail(sample_event("macie2-sensitivedata-multiple-2.json"), lambda d: d.update({field: True}))
 
     verdict = triage(event, {"macie": policy})
 
-    assert verdict.decision is Decision.SKIP
+    assert verdict.decision.value == decision
     assert reason in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("policy", "reason"),
+    [
+        ({"min_severity": "HIGH"}, "severity MEDIUM is below min_severity HIGH"),
+        ({"finding_types": ["policy"]}, "sensitive_data findings are off (finding_types)"),
+    ],
+)
+def test_macie_severity_and_finding_types_follow_the_policy(policy: dict[str, Any], reason: str) -> None:
+    event = sample_event("macie2-sensitivedata-customidentifier-1.json")
+
+    assert triage(event).decision is Decision.HANDLE
+    verdict = triage(event, {"macie": policy})
+
+    assert verdict.decision is Decision.SKIP
+    assert verdict.reason.endswith(reason)
 
 
 def test_a_macie_finding_without_a_bucket_is_skipped() -> None:

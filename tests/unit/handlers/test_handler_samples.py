@@ -113,18 +113,18 @@ TABLE: dict[str, Expect] = {
     ),
     "macie-classic-alert-1.json": Expect("skip", "Macie Classic is retired", {"bucket": None}),
     "macie2-sensitivedata-customidentifier-1.json": Expect(
-        "skip",
-        "on bucket whizlabs.183836.81670451: no Macie responder is built yet",
+        "handle",
+        "SensitiveData:S3Object/CustomIdentifier on bucket whizlabs.183836.81670451 (severity MEDIUM)",
         {"bucket": "whizlabs.183836.81670451", "account": "843257763552", "severity": "MEDIUM"},
     ),
     "macie2-sensitivedata-multiple-1.json": Expect(
-        "skip",
-        "SensitiveData:S3Object/Multiple on bucket DOC-EXAMPLE-BUCKET1: no Macie responder",
+        "handle",
+        "SensitiveData:S3Object/Multiple on bucket DOC-EXAMPLE-BUCKET1 (severity HIGH)",
         {"bucket": "DOC-EXAMPLE-BUCKET1", "severity": "HIGH"},
     ),
     "macie2-sensitivedata-multiple-2.json": Expect(
-        "skip",
-        "on bucket DOC-EXAMPLE-BUCKET1: no Macie responder",
+        "handle",
+        "on bucket DOC-EXAMPLE-BUCKET1 (severity HIGH)",
         {"bucket": "DOC-EXAMPLE-BUCKET1", "account": "555555555555"},
     ),
     "scheduled-event-1.json": Expect(

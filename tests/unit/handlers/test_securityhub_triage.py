@@ -71,12 +71,9 @@ def test_a_macie_finding_via_security_hub_is_decided_like_a_native_one() -> None
 
     verdict = triage(event_from(document))
 
-    assert verdict.decision is Decision.SKIP
+    assert verdict.decision is Decision.HANDLE
     assert verdict.targets.bucket == "payroll-exports"
-    assert verdict.reason == (
-        "Macie SensitiveData:S3Object/Personal on bucket payroll-exports: "
-        "no Macie responder is built yet, so wsbridge does nothing with Macie findings"
-    )
+    assert "Macie SensitiveData:S3Object/Personal on bucket payroll-exports (severity" in verdict.reason
 
 
 def sample_flagged(document: dict[str, Any]) -> dict[str, Any]:
