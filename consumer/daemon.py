@@ -14,13 +14,13 @@ import orjson
 import structlog
 
 from wsbridge.consumer.aws import AwsClients
-from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.notify import ChannelNotifier
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.state import open_store
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
@@ -90,7 +90,7 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
         if notifier is not None:
             stack.push_async_callback(notifier.close)
         services = Services(ws=ws, aws=aws, notify=notifier)
-        store = MemoryDedupeStore()
+        store = await open_store(settings, aws)
         executor = Executor(
             services,
             store,

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     )
     dedupe_ttl_seconds: int = Field(3600, ge=0, description="How long a processed event id is remembered")
     coalesce_window_seconds: int = Field(300, ge=0, description="One mutating WS action per target within this window")
+    state_table: str | None = Field(
+        None,
+        description="DynamoDB table shared by every replica for de-duplication and coalescing "
+        "(unset: in memory, per process)",
+    )
     unknown_detail_type: UnknownDetailTypePolicy = Field(
         UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
     )

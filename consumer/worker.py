@@ -19,6 +19,9 @@ from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
+MAX_VISIBILITY_SECONDS = 43200
+"""SQS's cap on a message's visibility timeout."""
+
 _NOT_SETTLED_LEVELS = frozenset({OutcomeKind.RETRY, OutcomeKind.DEAD_LETTER})
 
 
@@ -76,7 +79,10 @@ class MessageWorker:
                 await self._queue.dead_letter(message, outcome.reason)
             if outcome.kind is OutcomeKind.RETRY:
                 settings = self._settings
-                delay = retry_delay(message.receive_count, settings.retry_base_seconds, settings.retry_max_seconds)
+                delay = outcome.retry_in_seconds or retry_delay(
+                    message.receive_count, settings.retry_base_seconds, settings.retry_max_seconds
+                )
+                delay = min(delay, MAX_VISIBILITY_SECONDS)
                 await self._queue.change_visibility(message, delay)
             else:
                 await self._deleter.delete(message)

@@ -1,9 +1,9 @@
 """Create (idempotently) what wsbridge needs in AWS and in the WS sandbox.
 
-Queues, the EventBridge rule and the demo EC2 instances are made with boto3, so the endpoints come
-from botocore's own ``AWS_ENDPOINT_URL*`` variables. Runs on its own as ``python -m devstack.bootstrap``
-(the docker-compose bootstrap service does); ``WSBRIDGE_SANDBOX_URL`` and ``WSBRIDGE_SANDBOX_SEED``
-say where the sandbox is and which seed file to load.
+Queues, the EventBridge rule, the shared-state table and the demo EC2 instances are made with boto3,
+so the endpoints come from botocore's own ``AWS_ENDPOINT_URL*`` variables. Runs on its own as
+``python -m devstack.bootstrap`` (the docker-compose bootstrap service does);
+``WSBRIDGE_SANDBOX_URL`` and ``WSBRIDGE_SANDBOX_SEED`` say where the sandbox is and which seed file to load.
 """
 
 from __future__ import annotations
@@ -19,7 +19,16 @@ from typing import Any
 
 import boto3
 
-from devstack.settings import DEMO_INSTANCE_NAMES, DLQ_NAME, PATTERN_FILE, QUEUE_NAME, REGION, ROOT, RULE_NAME
+from devstack.settings import (
+    DEMO_INSTANCE_NAMES,
+    DLQ_NAME,
+    PATTERN_FILE,
+    QUEUE_NAME,
+    REGION,
+    ROOT,
+    RULE_NAME,
+    STATE_TABLE,
+)
 
 MAX_RECEIVE_COUNT = 5
 QUEUE_ATTRIBUTES = {
@@ -48,6 +57,7 @@ class Bootstrapped:
     seeded_computers: int
     notification_topic_arn: str = ""
     notification_inbox_url: str = ""
+    state_table: str = ""
 
 
 def session() -> boto3.session.Session:
@@ -114,6 +124,26 @@ def queue_policy(queue_arn: str, rule_arn: str) -> str:
         "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
     }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def ensure_state_table(dynamodb: Any, name: str = STATE_TABLE) -> str:
+    """The shared-state table of ``WSBRIDGE_STATE_TABLE`` (key ``pk``, on demand, TTL on ``expires_at``)."""
+    try:
+        dynamodb.describe_table(TableName=name)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.get_waiter("table_exists").wait(TableName=name)
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        )
+    return name
 
 
 def ensure_demo_instances(ec2: Any) -> dict[str, str]:
@@ -188,8 +218,11 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
     rule_arn = ensure_rule(events, sqs, queue_url, queue_arn)
     topic_arn, inbox_url = ensure_notifications(aws.client("sns"), sqs)
     instances = ensure_demo_instances(ec2)
+    table = ensure_state_table(aws.client("dynamodb"))
     seeded = seed_sandbox(sandbox_url, instances, seed_file) if sandbox_url else 0
-    return Bootstrapped(queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url)
+    return Bootstrapped(
+        queue_url, queue_arn, dlq_url, dlq_arn, rule_arn, instances, seeded, topic_arn, inbox_url, table
+    )
 
 
 def summary(result: Bootstrapped) -> str:
@@ -200,6 +233,7 @@ def summary(result: Bootstrapped) -> str:
         f"rule       {RULE_NAME} -> {QUEUE_NAME}",
         f"instances  {linked}",
         f"notify     {NOTIFICATION_TOPIC} -> {NOTIFICATION_INBOX}",
+        f"state      DynamoDB table {result.state_table} (WSBRIDGE_STACK_STATE_TABLE)",
     ]
     if result.seeded_computers:
         lines.append(f"sandbox    seeded with {result.seeded_computers} computers")

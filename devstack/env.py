@@ -37,6 +37,7 @@ def stack_environment(settings: StackSettings, result: Bootstrapped) -> dict[str
         "WSBRIDGE_STACK_LOCALSTACK_URL": settings.localstack_url,
         "WSBRIDGE_STACK_MOTO_URL": settings.moto_url,
         "WSBRIDGE_DEMO_INSTANCES": json.dumps(result.instances, separators=(",", ":")),
+        "WSBRIDGE_STACK_STATE_TABLE": result.state_table,
     }
 
 
