@@ -20,10 +20,11 @@ from wsbridge.consumer.notify import ChannelNotifier
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings
-from wsbridge.consumer.state import open_store
+from wsbridge.consumer.state import fleet_budget, open_store
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security.ratelimit import CallBudget
 
 
 class StartupError(Exception):
@@ -68,13 +69,15 @@ async def resolve_api_key(settings: Settings, aws: AwsClients) -> str | None:
     return text
 
 
-def workload_security_client(settings: Settings, api_key: str | None) -> WorkloadSecurityClient | None:
+def workload_security_client(
+    settings: Settings, api_key: str | None, budget: CallBudget | None = None
+) -> WorkloadSecurityClient | None:
     """A WS client when a key is configured, else ``None`` (plans that need WS then retry)."""
     if api_key is None:
         return None
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
-    return WorkloadSecurityClient.from_settings(settings, api_key=api_key)
+    return WorkloadSecurityClient.from_settings(settings, api_key=api_key, budget=budget)
 
 
 @asynccontextmanager
@@ -83,7 +86,8 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
     registry = handler_registry(settings)
     async with AsyncExitStack() as stack:
         aws = await stack.enter_async_context(AwsClients(settings))
-        ws = workload_security_client(settings, await resolve_api_key(settings, aws))
+        budget = await fleet_budget(settings, aws)
+        ws = workload_security_client(settings, await resolve_api_key(settings, aws), budget)
         if ws is not None:
             stack.push_async_callback(ws.close)
         notifier = ChannelNotifier.from_settings(settings, aws)
