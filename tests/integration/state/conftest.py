@@ -1,3 +1,9 @@
+"""Stores and budgets as separate replicas would hold them, on one fresh table.
+
+moto does not serialize concurrent conditional writes (DynamoDB does), so the replicas here share
+one connection: their requests interleave one at a time, and what is tested is our logic, not moto's.
+"""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -5,6 +11,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from support.state_table import state_table
 
@@ -18,23 +25,13 @@ def table() -> Iterator[str]:
 
 
 @pytest_asyncio.fixture
-async def replicas(table: str) -> AsyncIterator[Callable[[], DynamoDbStore]]:
-    """Makes stores on one table as separate replicas would (each with its own client and owner id)."""
-    clients: list[Any] = []
-    session = get_session()
+async def dynamodb() -> AsyncIterator[Any]:
+    config = AioConfig(max_pool_connections=1)
+    async with get_session().create_client("dynamodb", config=config) as client:  # type: ignore[call-overload]
+        yield client
 
-    async def close() -> None:
-        for client in clients:
-            await client.__aexit__(None, None, None)
 
-    made: list[DynamoDbStore] = []
-
-    def make() -> DynamoDbStore:
-        store = DynamoDbStore(clients[len(made)], table)
-        made.append(store)
-        return store
-
-    for _ in range(3):
-        clients.append(await session.create_client("dynamodb").__aenter__())  # type: ignore[call-overload]
-    yield make
-    await close()
+@pytest.fixture
+def replicas(table: str, dynamodb: Any) -> Callable[[], DynamoDbStore]:
+    """Makes stores on one table, each with its own owner id, as separate replicas would."""
+    return lambda: DynamoDbStore(dynamodb, table)
