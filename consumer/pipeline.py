@@ -79,7 +79,8 @@ class Outcome:
     assessment: Assessment
     actions: list[ExecutedAction] = field(default_factory=list)
     retry_in_seconds: int | None = None
-    """For RETRY: when to try again, instead of the backoff by receive count."""
+    """For RETRY of a message received before: when to try again, instead of the backoff by receive count
+    (its event is claimed elsewhere, most likely by a replica that died: wait for the claim to lapse)."""
 
 
 def assess(body: str | bytes, registry: Registry, unknown: UnknownDetailTypePolicy) -> Assessment:

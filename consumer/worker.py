@@ -79,9 +79,9 @@ class MessageWorker:
                 await self._queue.dead_letter(message, outcome.reason)
             if outcome.kind is OutcomeKind.RETRY:
                 settings = self._settings
-                delay = outcome.retry_in_seconds or retry_delay(
-                    message.receive_count, settings.retry_base_seconds, settings.retry_max_seconds
-                )
+                delay = retry_delay(message.receive_count, settings.retry_base_seconds, settings.retry_max_seconds)
+                if outcome.retry_in_seconds and message.receive_count > 1:
+                    delay = outcome.retry_in_seconds
                 delay = min(delay, MAX_VISIBILITY_SECONDS)
                 await self._queue.change_visibility(message, delay)
             else:

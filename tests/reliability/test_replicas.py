@@ -6,10 +6,12 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+import harness
 import pytest
 from harness import (
     FIRST_COMPUTER_ID,
@@ -18,10 +20,8 @@ from harness import (
     Sandbox,
     guardduty_detail,
     instance_id,
-    kill,
     scaled,
     start_daemon,
-    stopping,
 )
 from support.daemon import Daemon, QueueUnderTest, wait_for
 from support.state_table import state_table
@@ -49,6 +49,27 @@ DELETED = {"success", "skipped", "duplicate"}
 def table() -> Iterator[str]:
     with state_table() as name:
         yield name
+
+
+@dataclass
+class World:
+    sandbox: Sandbox
+    queue: QueueUnderTest
+    bus: EventBus
+
+
+@pytest.fixture
+def world(
+    queue_factory: Callable[..., QueueUnderTest], bus_factory: Callable[[QueueUnderTest], EventBus]
+) -> Iterator[World]:
+    """A faulty WS sandbox with ``INSTANCES`` protected computers, a queue and a bus feeding it."""
+    sandbox = Sandbox(INSTANCES)
+    sandbox.faults(**FAULTS)
+    queue = queue_factory(max_receive_count=10, visibility_timeout=10)
+    try:
+        yield World(sandbox, queue, bus_factory(queue))
+    finally:
+        sandbox.stop()
 
 
 def computers(count: int) -> list[int]:
@@ -79,37 +100,30 @@ def deletions(daemons: list[Daemon]) -> Counter[str]:
 def test_two_replicas_on_one_table_scan_each_instance_once_through_kills(
     tmp_path: Path,
     table: str,
-    queue_factory: Callable[..., QueueUnderTest],
-    bus_factory: Callable[[QueueUnderTest], EventBus],
+    world: World,
     report: Callable[[str], None],
 ) -> None:
-    sandbox = Sandbox(INSTANCES)
-    sandbox.faults(**FAULTS)
-    queue = queue_factory(max_receive_count=10, visibility_timeout=10)
-    bus = bus_factory(queue)
+    sandbox, queue, bus = world.sandbox, world.queue, world.bus
     targets = computers(INSTANCES)
     daemons: list[Daemon] = []
     in_flight: list[int] = []
-    try:
-        with stopping(daemons):
-            settings = {**DAEMON, "state_table": table}
-            daemons += [start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **settings) for _ in range(2)]
-            bus.put(burst(INSTANCES, FINDINGS_PER_INSTANCE))
-            for victim, share in ((0, 1 / 3), (1, 2 / 3)):
-                wait_for(
-                    lambda s=share: len(scanned(sandbox).recommendation) >= INSTANCES * s,  # type: ignore[misc]
-                    scaled(300, 600),
-                    what=f"{share:.0%} of the instances scanned",
-                )
-                in_flight.append(int(daemons[victim].metric("wsbridge_messages_in_flight")))
-                kill(daemons[victim])
-                daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **settings))
-            wait_for(lambda: answered(sandbox, queue, targets), scaled(300, 600), interval=1, what="every finding")
-            actions = scanned(sandbox)
-            dead = queue.depth(queue.dlq_url)
-            settled = deletions(daemons)
-    finally:
-        sandbox.stop()
+    with harness.stopping(daemons):
+        settings = {**DAEMON, "state_table": table}
+        daemons += [start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **settings) for _ in range(2)]
+        bus.put(burst(INSTANCES, FINDINGS_PER_INSTANCE))
+        for victim, share in ((0, 1 / 3), (1, 2 / 3)):
+            wait_for(
+                lambda s=share: len(scanned(sandbox).recommendation) >= INSTANCES * s,  # type: ignore[misc]
+                scaled(300, 600),
+                what=f"{share:.0%} of the instances scanned",
+            )
+            in_flight.append(int(daemons[victim].metric("wsbridge_messages_in_flight")))
+            harness.kill(daemons[victim])
+            daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **settings))
+        wait_for(lambda: answered(sandbox, queue, targets), scaled(300, 600), interval=1, what="every finding")
+        actions = scanned(sandbox)
+        dead = queue.depth(queue.dlq_url)
+        settled = deletions(daemons)
     report(
         f"2 replicas on one table, 2 SIGKILLs (in flight: {in_flight}), "
         f"{INSTANCES * FINDINGS_PER_INSTANCE} findings over {INSTANCES} "
@@ -127,41 +141,34 @@ def test_two_replicas_on_one_table_scan_each_instance_once_through_kills(
 @pytest.mark.timeout(int(scaled(400, 900)))
 def test_a_restarted_daemon_with_the_default_store_repeats_no_finished_scan(
     tmp_path: Path,
-    queue_factory: Callable[..., QueueUnderTest],
-    bus_factory: Callable[[QueueUnderTest], EventBus],
+    world: World,
     report: Callable[[str], None],
 ) -> None:
-    sandbox = Sandbox(INSTANCES)
-    sandbox.faults(**FAULTS)
-    queue = queue_factory(max_receive_count=10, visibility_timeout=10)
-    bus = bus_factory(queue)
+    sandbox, queue, bus = world.sandbox, world.queue, world.bus
     targets = computers(INSTANCES)
     daemons: list[Daemon] = []
-    try:
-        with stopping(daemons):
-            daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **DAEMON))
-            bus.put(burst(INSTANCES, 2))
-            wait_for(lambda: answered(sandbox, queue, targets), scaled(300, 600), interval=1, what="the first burst")
-            kill(daemons[0])
-            daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **DAEMON))
-            again = burst(INSTANCES, 2)
-            bus.put(again)
-            ids = {detail["id"] for detail in again}
+    with harness.stopping(daemons):
+        daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **DAEMON))
+        bus.put(burst(INSTANCES, 2))
+        wait_for(lambda: answered(sandbox, queue, targets), scaled(300, 600), interval=1, what="the first burst")
+        harness.kill(daemons[0])
+        daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **DAEMON))
+        again = burst(INSTANCES, 2)
+        bus.put(again)
+        ids = {detail["id"] for detail in again}
 
-            def second_burst_done() -> bool:
-                lines = [line for line in daemons[-1].message_lines() if line["outcome"] in DELETED]
-                return queue.depth() == 0 and len(lines) >= len(ids)
+        def second_burst_done() -> bool:
+            lines = [line for line in daemons[-1].message_lines() if line["outcome"] in DELETED]
+            return queue.depth() == 0 and len(lines) >= len(ids)
 
-            wait_for(second_burst_done, scaled(300, 600), interval=1, what="the second burst")
-            actions = scanned(sandbox)
-            results = Counter(
-                action["result"]
-                for line in daemons[-1].message_lines()
-                for action in line.get("actions") or []
-                if action["action"] == "recommendation_scan"
-            )
-    finally:
-        sandbox.stop()
+        wait_for(second_burst_done, scaled(300, 600), interval=1, what="the second burst")
+        actions = scanned(sandbox)
+        results = Counter(
+            action["result"]
+            for line in daemons[-1].message_lines()
+            for action in line.get("actions") or []
+            if action["action"] == "recommendation_scan"
+        )
     report(
         f"restart with the default store, then {len(ids)} new findings about the same {INSTANCES} instances: "
         f"recommendation scans per instance {sorted(Counter(actions.recommendation.values()).items())}, "
@@ -204,7 +211,7 @@ def test_a_claim_left_by_a_dead_replica_is_taken_over_when_it_lapses(
         )
     daemons: list[Daemon] = []
     try:
-        with stopping(daemons):
+        with harness.stopping(daemons):
             settings = {**DAEMON, "state_table": table, "handler_timeout_seconds": 25, "ws_scan_wait_seconds": 10}
             daemons.append(start_daemon(queue, tmp_path, ws_url=sandbox.api_url, **settings))
             queue.send(json.dumps(event))
