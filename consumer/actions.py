@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from wsbridge.consumer.services import Services
+    from wsbridge.consumer.workload_security.models import Computer
 
 
 class Action(ABC):
@@ -28,10 +31,30 @@ class Action(ABC):
     async def run(self, services: Services) -> None:
         """Carry the action out."""
 
+    async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
+        """Run unless the target already records this action's effect at or after ``since_ms`` (epoch ms;
+        ``None``: run). True when it ran. The default knows no such record and always runs."""
+        await self.run(services)
+        return True
+
     def describe(self) -> dict[str, Any]:
         """JSON-friendly description for logs, ``replay`` and dry run."""
         fields: dict[str, Any] = asdict(self) if is_dataclass(self) else {}
         return {"action": self.kind, **fields}
+
+
+async def _run_unless_scanned(
+    action: RunIntegrityScan | RunMalwareScan,
+    services: Services,
+    since_ms: int | None,
+    last_scan: Callable[[Computer], int | None],
+) -> bool:
+    if since_ms is not None:
+        computer = await services.workload_security().get_computer(action.computer_id)
+        if (last_scan(computer) or 0) >= since_ms:
+            return False
+    await action.run(services)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +74,21 @@ class RunRecommendationScan(Action):
         """Start the scan through a run-now scheduled task."""
         await services.workload_security().run_recommendation_scan(self.computer_id, apply=self.apply)
 
+    async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
+        """Workload Security records when the computer's last recommendation scan finished: a scan that
+        finished at or after ``since_ms`` is not started again (its recommendations are still assigned)."""
+        if since_ms is None:
+            await self.run(services)
+            return True
+        client = services.workload_security()
+        current = await client.computer_ips_assignments(self.computer_id)
+        if (current.last_recommendation_scan_date or 0) < since_ms:
+            await self.run(services)
+            return True
+        if self.apply and current.recommended_to_assign_rule_ids:
+            await client.assign_ips_rules_to_computer(self.computer_id, current.recommended_to_assign_rule_ids)
+        return False
+
 
 @dataclass(frozen=True, slots=True)
 class RunIntegrityScan(Action):
@@ -68,6 +106,15 @@ class RunIntegrityScan(Action):
         """Start the scan through a run-now scheduled task."""
         await services.workload_security().run_integrity_scan(self.computer_id)
 
+    async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
+        """Not started again when the computer's ``last_integrity_scan`` is at or after ``since_ms``."""
+        return await _run_unless_scanned(
+            self,
+            services,
+            since_ms,
+            lambda c: c.integrity_monitoring.last_integrity_scan if c.integrity_monitoring else None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RunMalwareScan(Action):
@@ -84,6 +131,12 @@ class RunMalwareScan(Action):
     async def run(self, services: Services) -> None:
         """Start the scan through a run-now scheduled task."""
         await services.workload_security().run_malware_scan(self.computer_id)
+
+    async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
+        """Not started again when the computer's ``last_manual_scan`` is at or after ``since_ms``."""
+        return await _run_unless_scanned(
+            self, services, since_ms, lambda c: c.anti_malware.last_manual_scan if c.anti_malware else None
+        )
 
 
 @dataclass(frozen=True, slots=True)

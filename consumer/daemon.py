@@ -13,7 +13,6 @@ import orjson
 import structlog
 
 from wsbridge.consumer.aws import AwsClients
-from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.middleware import MiddlewareChain, daemon_middleware
@@ -22,9 +21,11 @@ from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, StartupError
 from wsbridge.consumer.settlement import dead_letter_queue_url
+from wsbridge.consumer.state import fleet_budget, open_store
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security.ratelimit import CallBudget
 
 
 @dataclass
@@ -66,13 +67,15 @@ async def resolve_api_key(settings: Settings, aws: AwsClients) -> str | None:
     return text
 
 
-def workload_security_client(settings: Settings, api_key: str | None) -> WorkloadSecurityClient | None:
+def workload_security_client(
+    settings: Settings, api_key: str | None, budget: CallBudget | None = None
+) -> WorkloadSecurityClient | None:
     """A WS client when a key is configured, else ``None`` (plans that need WS then retry)."""
     if api_key is None:
         return None
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
-    return WorkloadSecurityClient.from_settings(settings, api_key=api_key)
+    return WorkloadSecurityClient.from_settings(settings, api_key=api_key, budget=budget)
 
 
 @asynccontextmanager
@@ -81,14 +84,15 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
     registry = handler_registry(settings)
     async with AsyncExitStack() as stack:
         aws = await stack.enter_async_context(AwsClients(settings))
-        ws = workload_security_client(settings, await resolve_api_key(settings, aws))
+        budget = await fleet_budget(settings, aws)
+        ws = workload_security_client(settings, await resolve_api_key(settings, aws), budget)
         if ws is not None:
             stack.push_async_callback(ws.close)
         notifier = ChannelNotifier.from_settings(settings, aws)
         if notifier is not None:
             stack.push_async_callback(notifier.close)
         services = Services(ws=ws, aws=aws, notify=notifier)
-        store = MemoryDedupeStore()
+        store = await open_store(settings, aws)
         middleware = daemon_middleware(settings, services)
         executor = Executor(
             services,

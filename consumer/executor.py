@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from wsbridge.consumer.actions import Action
-from wsbridge.consumer.dedupe import Claim, DedupeStore
 from wsbridge.consumer.services import Services
+from wsbridge.consumer.state import Claim, DedupeStore
 
 
 class ActionResult(StrEnum):
@@ -60,23 +61,31 @@ class Executor:
         self.dry_run = dry_run
         self._on_action = on_action
 
-    async def execute(self, actions: Sequence[Action]) -> list[ExecutedAction]:
-        """Run the actions in order; on the first failure raise :class:`ActionFailed`."""
+    async def execute(self, actions: Sequence[Action], *, lease_until: float | None = None) -> list[ExecutedAction]:
+        """Run the actions in order; on the first failure raise :class:`ActionFailed`.
+
+        ``lease_until`` (epoch seconds) is when the message's own claim lapses: an action's
+        in-progress mark lapses with it, so whoever takes the message over also takes its actions.
+        """
         executed: list[ExecutedAction] = []
         for action in actions:
-            result = await self._execute_one(action, executed)
+            result = await self._execute_one(action, executed, lease_until)
             executed.append(ExecutedAction(action, result))
             self._on_action(executed[-1])
         return executed
 
-    async def _execute_one(self, action: Action, executed: list[ExecutedAction]) -> ActionResult:
+    async def _execute_one(
+        self, action: Action, executed: list[ExecutedAction], lease_until: float | None
+    ) -> ActionResult:
         if self.dry_run:
             return ActionResult.DRY_RUN
         key = f"action:{action.coalesce_key}" if action.coalesce_key and self._window > 0 else None
-        if key is not None and await self._store.claim(key, self._window) is not Claim.NEW:
+        lease = self._window if lease_until is None else max(lease_until - time.time(), 1.0)
+        if key is not None and await self._store.claim(key, lease) is not Claim.NEW:
             return ActionResult.COALESCED
         try:
-            await action.run(self._services)
+            since_ms = int((time.time() - self._window) * 1000) if key is not None else None
+            ran = await action.run_unless_recorded(self._services, since_ms)
         except BaseException as error:
             if key is not None:
                 await self._store.release(key)
@@ -86,4 +95,4 @@ class Executor:
             raise
         if key is not None:
             await self._store.complete(key, self._window)
-        return ActionResult.DONE
+        return ActionResult.DONE if ran else ActionResult.COALESCED

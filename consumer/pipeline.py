@@ -6,12 +6,13 @@ The pipeline never touches SQS: it returns an :class:`Outcome` and the worker se
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
-from wsbridge.consumer.dedupe import Claim, DedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
 from wsbridge.consumer.executor import ActionFailed, ExecutedAction, Executor
@@ -19,6 +20,10 @@ from wsbridge.consumer.handler import Decision, Handler, HandlerContext, Plan, T
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
 from wsbridge.consumer.settlement import OutcomeKind, classify, requested_delay
+from wsbridge.consumer.state import Claim, DedupeStore, StateStoreError
+
+LEASE_MARGIN_SECONDS = 15.0
+"""How much longer than the handler timeout a claim holds: past it, the holder cannot still be working."""
 
 __all__ = ["Assessment", "Outcome", "OutcomeKind", "Pipeline", "assess", "assess_event"]
 
@@ -64,6 +69,9 @@ class Outcome:
     assessment: Assessment
     actions: list[ExecutedAction] = field(default_factory=list)
     retry_in_seconds: int | None = None
+    claim_lapses_in: int | None = None
+    """For RETRY because the event is claimed elsewhere (most likely by a replica that died): when the
+    claim lapses. A redelivered message waits that long instead of the backoff by receive count."""
 
 
 def assess(body: str | bytes, registry: Registry, unknown: UnknownDetailTypePolicy) -> Assessment:
@@ -130,34 +138,55 @@ class Pipeline:
             return Outcome(OutcomeKind.SKIPPED, triage.reason, assessment)
         assert assessment.event is not None and assessment.handler is not None
         keys = self._dedupe_keys(assessment.event, triage)
-        claims = [await self._store.claim(key, self._settings.handler_timeout_seconds + 60) for key in keys]
-        taken = [key for key, claim in zip(keys, claims, strict=True) if claim is Claim.NEW]
-        if len(taken) != len(keys):
-            for key in taken:
-                await self._store.release(key)
-            if Claim.DONE in claims:
-                return Outcome(OutcomeKind.DUPLICATE, "already processed", assessment)
-            return Outcome(OutcomeKind.RETRY, "a copy of this event is being processed", assessment)
+        lease = self._settings.handler_timeout_seconds + LEASE_MARGIN_SECONDS
+        lease_until = time.time() + lease
         try:
-            outcome = await self._plan_and_execute(assessment)
+            claims = await self._claim_all(keys, lease)
+        except StateStoreError as error:
+            return Outcome(OutcomeKind.RETRY, str(error), assessment)
+        if Claim.DONE in claims:
+            return Outcome(OutcomeKind.DUPLICATE, "already processed", assessment)
+        if Claim.IN_PROGRESS in claims:
+            reason = "a copy of this event is being processed"
+            return Outcome(OutcomeKind.RETRY, reason, assessment, claim_lapses_in=math.ceil(lease))
+        try:
+            outcome = await self._plan_and_execute(assessment, lease_until)
         except BaseException:
-            for key in taken:
-                await self._store.release(key)
+            await self._settle_keys(keys, done=False)
             raise
-        for key in taken:
-            if outcome.kind is OutcomeKind.SUCCESS:
-                await self._store.complete(key, self._settings.dedupe_ttl_seconds)
-            else:
-                await self._store.release(key)
+        await self._settle_keys(keys, done=outcome.kind is OutcomeKind.SUCCESS)
         return outcome
 
-    async def _plan_and_execute(self, assessment: Assessment) -> Outcome:
+    async def _claim_all(self, keys: list[str], lease: float) -> list[Claim]:
+        """Claim every key; when not all are new (or the store fails), the ones taken are released."""
+        claims: list[Claim] = []
+        try:
+            for key in keys:
+                claims.append(await self._store.claim(key, lease))
+        finally:
+            if len(claims) != len(keys) or any(claim is not Claim.NEW for claim in claims):
+                taken = [key for key, claim in zip(keys, claims, strict=False) if claim is Claim.NEW]
+                await self._settle_keys(taken, done=False)
+        return claims
+
+    async def _settle_keys(self, keys: list[str], *, done: bool) -> None:
+        """Mark the keys done, or release them; a store failure here only costs a repeat later."""
+        for key in keys:
+            try:
+                if done:
+                    await self._store.complete(key, self._settings.dedupe_ttl_seconds)
+                else:
+                    await self._store.release(key)
+            except StateStoreError as error:
+                self._log.warning("state_store_write_failed", key=key, error=str(error))
+
+    async def _plan_and_execute(self, assessment: Assessment, lease_until: float) -> Outcome:
         assert assessment.event is not None and assessment.handler is not None
         context = HandlerContext(self._services, self._settings, self._log.bind(handler=assessment.handler.name))
         executed: list[ExecutedAction] = []
         try:
             plan = await assessment.handler.plan(assessment.event, assessment.triage, context)
-            executed = await self._executor.execute(plan.actions)
+            executed = await self._executor.execute(plan.actions, lease_until=lease_until)
         except Exception as error:
             if isinstance(error, ActionFailed):
                 executed = error.executed

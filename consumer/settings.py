@@ -85,7 +85,10 @@ class Settings(WafAuditSettings):
         None, description="CA bundle that signed a self-signed manager's certificate (verification stays on)"
     )
     ws_rate_limit_per_minute: int = Field(
-        400, ge=1, description="Client-side cap on WS API calls per minute, shared by all workers"
+        400,
+        ge=1,
+        description="Client-side cap on WS API calls per minute, shared by all workers (and, with "
+        "WSBRIDGE_STATE_TABLE, by every replica)",
     )
     ws_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one WS API request")
     ws_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per WS API call (retries + 1)")
@@ -128,6 +131,11 @@ class Settings(WafAuditSettings):
     )
     dedupe_ttl_seconds: int = Field(3600, ge=0, description="How long a processed event id is remembered")
     coalesce_window_seconds: int = Field(300, ge=0, description="One mutating WS action per target within this window")
+    state_table: str | None = Field(
+        None,
+        description="DynamoDB table shared by every replica for de-duplication, coalescing and the WS "
+        "rate budget (unset: in memory, per process)",
+    )
     unknown_detail_type: UnknownDetailTypePolicy = Field(
         UnknownDetailTypePolicy.SKIP, description="`skip` or `dead-letter` for unhandled detail-types"
     )

@@ -1,9 +1,9 @@
 """Create (idempotently) what wsbridge needs in AWS and in the WS sandbox.
 
-Queues, the EventBridge rule, the demo EC2 instances, role and bucket are made with boto3, so the endpoints come
-from botocore's own ``AWS_ENDPOINT_URL*`` variables. Runs on its own as ``python -m devstack.bootstrap``
-(the docker-compose bootstrap service does); ``WSBRIDGE_SANDBOX_URL`` and ``WSBRIDGE_SANDBOX_SEED``
-say where the sandbox is and which seed file to load.
+Queues, the EventBridge rule, the shared-state table, the demo EC2 instances, role and bucket are
+made with boto3, so the endpoints come from botocore's own ``AWS_ENDPOINT_URL*`` variables. Runs on its
+own as ``python -m devstack.bootstrap`` (the docker-compose bootstrap service does);
+``WSBRIDGE_SANDBOX_URL`` and ``WSBRIDGE_SANDBOX_SEED`` say where the sandbox is and which seed file to load.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from devstack.settings import (
     REGION,
     ROOT,
     RULE_NAME,
+    STATE_TABLE,
 )
 
 MAX_RECEIVE_COUNT = 5
@@ -62,6 +63,7 @@ class Bootstrapped:
     demo_bucket: str = ""
     demo_app_role_arn: str = ""
     front_doors: dict[str, str] | None = None
+    state_table: str = ""
 
 
 def session() -> boto3.session.Session:
@@ -128,6 +130,26 @@ def queue_policy(queue_arn: str, rule_arn: str) -> str:
         "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
     }
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def ensure_state_table(dynamodb: Any, name: str = STATE_TABLE) -> str:
+    """The shared-state table of ``WSBRIDGE_STATE_TABLE`` (key ``pk``, on demand, TTL on ``expires_at``)."""
+    try:
+        dynamodb.describe_table(TableName=name)
+    except dynamodb.exceptions.ResourceNotFoundException:
+        dynamodb.create_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.get_waiter("table_exists").wait(TableName=name)
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if ttl.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+        )
+    return name
 
 
 def ensure_demo_instances(ec2: Any, profile_arn: str) -> dict[str, str]:
@@ -211,6 +233,7 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
     bucket = demo_access.ensure_bucket(aws.client("s3"), role_arn)
     instances = ensure_demo_instances(ec2, profile_arn)
     front_doors = waf_demo.ensure_front_doors(aws, instances)
+    table = ensure_state_table(aws.client("dynamodb"))
     seeded = seed_sandbox(sandbox_url, instances, seed_file) if sandbox_url else 0
     return Bootstrapped(
         queue_url,
@@ -225,6 +248,7 @@ def bootstrap(sandbox_url: str | None, seed_file: Path | None = None) -> Bootstr
         bucket,
         role_arn,
         front_doors,
+        table,
     )
 
 
@@ -237,6 +261,7 @@ def summary(result: Bootstrapped) -> str:
         f"instances  {linked}",
         f"notify     {NOTIFICATION_TOPIC} -> {NOTIFICATION_INBOX}",
         f"bucket     {result.demo_bucket} readable by {DEMO_APP_ROLE} (profile on {', '.join(DEMO_APP_INSTANCES)})",
+        f"state      DynamoDB table {result.state_table} (WSBRIDGE_STACK_STATE_TABLE)",
     ]
     if result.front_doors:
         lines.append(f"waf demo   {', '.join(result.front_doors)} (audit schedule {waf_demo.WAF_AUDIT_RULE})")

@@ -39,6 +39,7 @@ def stack_environment(settings: StackSettings, result: Bootstrapped) -> dict[str
         "WSBRIDGE_STACK_MOTO_URL": settings.moto_url,
         "WSBRIDGE_DEMO_INSTANCES": json.dumps(result.instances, separators=(",", ":")),
         "WSBRIDGE_WAF_AUDIT_RULE": WAF_AUDIT_RULE,
+        "WSBRIDGE_STACK_STATE_TABLE": result.state_table,
     }
 
 

@@ -16,7 +16,7 @@ from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
 from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
 from wsbridge.consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
 from wsbridge.consumer.workload_security.options import AUTO_APPLY_SETTING, ClientOptions, RecommendationMode
-from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
+from wsbridge.consumer.workload_security.ratelimit import CallBudget, SlidingWindowLimiter
 from wsbridge.consumer.workload_security.scans import ScanRunner
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
 from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
@@ -25,7 +25,10 @@ from wsbridge.consumer.workload_security.transport import Transport, breaker_gau
 class WorkloadSecurityClient:
     """One client per process, shared by all workers (its rate limit and breaker are shared too)."""
 
-    def __init__(self, base_url: str, api_key: str, options: ClientOptions | None = None) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, options: ClientOptions | None = None, *, budget: CallBudget | None = None
+    ) -> None:
+        """``budget``: a rate budget shared with other processes, on top of this client's own limit."""
         self.options = opts = options or ClientOptions()
         self._transport = Transport(
             base_url,
@@ -34,6 +37,7 @@ class WorkloadSecurityClient:
             backoff=Backoff(opts.retry_base_seconds, opts.retry_max_seconds, opts.retry_after_cap_seconds),
             limiter=SlidingWindowLimiter(opts.rate_limit_per_minute, opts.rate_limit_window_seconds),
             breaker=CircuitBreaker(opts.breaker_failures, opts.breaker_reset_seconds, on_change=breaker_gauge),
+            budget=budget,
         )
         self._computers = ComputerLookup(self._transport, opts.cache_ttl_seconds)
         self._policies: TtlCache[int, Policy] = TtlCache(opts.cache_ttl_seconds)
@@ -43,9 +47,11 @@ class WorkloadSecurityClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, api_key: str, **overrides: Any) -> WorkloadSecurityClient:
+    def from_settings(
+        cls, settings: Settings, *, api_key: str, budget: CallBudget | None = None, **overrides: Any
+    ) -> WorkloadSecurityClient:
         """A client configured by the ``ws_*`` settings; ``overrides`` replace :class:`ClientOptions` fields."""
-        return cls(settings.ws_url, api_key, ClientOptions.from_settings(settings, **overrides))
+        return cls(settings.ws_url, api_key, ClientOptions.from_settings(settings, **overrides), budget=budget)
 
     def __repr__(self) -> str:
         return f"WorkloadSecurityClient({self._transport!r})"

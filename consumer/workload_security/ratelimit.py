@@ -15,6 +15,14 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class CallBudget(Protocol):
+    """A budget shared beyond this process (e.g. by every replica); one ``acquire`` per call sent."""
+
+    async def acquire(self) -> None:
+        """Wait until one more call fits in the budget, and take it."""
 
 
 class SlidingWindowLimiter:

@@ -23,7 +23,7 @@ from wsbridge.consumer.workload_security.errors import (
     error_for_status,
 )
 from wsbridge.consumer.workload_security.options import ClientOptions
-from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
+from wsbridge.consumer.workload_security.ratelimit import CallBudget, SlidingWindowLimiter
 from wsbridge.consumer.workload_security.responses import (
     api_message,
     decode,
@@ -50,8 +50,10 @@ class Transport:
         backoff: Backoff,
         limiter: SlidingWindowLimiter,
         breaker: CircuitBreaker,
+        budget: CallBudget | None = None,
     ) -> None:
         self.options = options
+        self.budget = budget
         self.backoff = backoff
         self.limiter = limiter
         self.breaker = breaker
@@ -129,6 +131,8 @@ class Transport:
             raise CircuitOpenError(message, operation=operation, retryable=True) from None
         settled = False
         try:
+            if self.budget is not None:
+                await self.budget.acquire()
             await self.limiter.acquire()
             try:
                 status, raw, retry_after = await self._timed_exchange(operation, method, path, body, params)

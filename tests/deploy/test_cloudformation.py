@@ -6,15 +6,17 @@ import json
 from typing import Any
 
 import pytest
-from conftest import TEMPLATE, setting_names
+from conftest import DECODE_TEMPLATE, TEMPLATE, setting_names
 from deploy_tools import ROOT, Tools
 
 from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.state.dynamodb import TTL_ATTRIBUTE
 
 PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
+FORWARDER = ROOT / "deploy" / "region-forwarder.yaml"
 FARGATE_MAX_STOP_TIMEOUT = 120
 # Each skip is justified next to the resource in the template; a new one must be added here on purpose.
-ACCEPTED_CHECKOV_SKIPS = {"CKV_AWS_27", "CKV_AWS_158"}
+ACCEPTED_CHECKOV_SKIPS = {"CKV_AWS_27", "CKV_AWS_158", "CKV_AWS_28", "CKV_AWS_119"}
 # What the handlers call (DESIGN: handlers plan, the executor acts) and nothing else.
 TASK_ROLE_ACTIONS = {
     "sqs:ReceiveMessage",
@@ -51,6 +53,10 @@ TASK_ROLE_ACTIONS = {
     "wafv2:UpdateWebACL",
     "secretsmanager:GetSecretValue",
     "sts:AssumeRole",
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:UpdateItem",
 }
 
 
@@ -230,8 +236,22 @@ def test_service_scales_on_visible_messages_per_running_task(template: dict[str,
     assert visible["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["FindingsQueue", "QueueName"]}}]
     tasks = queries["tasks"]["MetricStat"]["Metric"]
     assert (tasks["Namespace"], tasks["MetricName"]) == ("ECS/ContainerInsights", "RunningTaskCount")
+    assert queries["backlog"]["Expression"] == "visible / IF(tasks > 0, tasks, 1)"
+    bottleneck = queries["ws_bottleneck"]["MetricStat"]["Metric"]
+    filters = resources_of(template, "AWS::Logs::MetricFilter")
+    transformation = filters["WsBottleneckMetricFilter"]["Properties"]["MetricTransformations"][0]
+    assert (bottleneck["Namespace"], bottleneck["MetricName"]) == (
+        transformation["MetricNamespace"],
+        transformation["MetricName"],
+    )
     returned = [query for query in queries.values() if query["ReturnData"]]
-    assert [query["Expression"] for query in returned] == ["visible / IF(tasks > 0, tasks, 1)"]
+    assert [query["Expression"] for query in returned] == [
+        {
+            "Fn::Sub": "IF(FILL(ws_bottleneck, 0) > 0 AND backlog > ${BacklogPerTaskTarget}, "
+            "${BacklogPerTaskTarget}, backlog)"
+        }
+    ]
+    assert "DesiredCount" not in template["Resources"]["Service"]["Properties"], "the scalable target owns the count"
     cluster = template["Resources"]["Cluster"]["Properties"]
     assert {"Name": "containerInsights", "Value": "enabled"} in cluster["ClusterSettings"]
 
@@ -246,3 +266,28 @@ def test_alarms_watch_dead_letters_and_the_oldest_message(template: dict[str, An
         ("ApproximateNumberOfMessagesVisible", "DeadLetterQueue"),
         ("ApproximateAgeOfOldestMessage", "FindingsQueue"),
     }
+
+
+def test_the_state_table_is_on_demand_expires_items_and_is_the_daemons(template: dict[str, Any]) -> None:
+    table = template["Resources"]["StateTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    environment = {item["Name"]: item["Value"] for item in container(template)["Environment"]}
+    assert environment["WSBRIDGE_STATE_TABLE"] == {"Ref": "StateTable"}
+    assert environment["WSBRIDGE_WS_RATE_LIMIT_PER_MINUTE"] == {"Ref": "WsRateLimitPerMinute"}
+    by_sid = {item["Sid"]: item for item in statements(template["Resources"]["TaskRole"])}
+    assert by_sid["SharedState"]["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
+
+
+def test_other_regions_forward_the_same_findings_to_the_wsbridge_regions_default_bus(tools: Tools) -> None:
+    result = tools.run([*tools.cfn_lint, "--include-checks", "I", "--", str(FORWARDER)])
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
+    forwarder = tools.python_json(DECODE_TEMPLATE, str(FORWARDER))
+    (rule,) = resources_of(forwarder, "AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"] == json.loads(PATTERN_FILE.read_text())
+    (target,) = rule["Properties"]["Targets"]
+    bus = "arn:${AWS::Partition}:events:${WsbridgeRegion}:${AWS::AccountId}:event-bus/default"
+    assert target["Arn"] == {"Fn::Sub": bus}
+    (allowed,) = statements(forwarder["Resources"]["ForwardRole"])
+    assert (allowed["Action"], allowed["Resource"]) == ("events:PutEvents", {"Fn::Sub": bus})

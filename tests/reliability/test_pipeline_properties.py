@@ -28,13 +28,13 @@ from wsbridge_sandbox.core import Keys
 from wsbridge_sandbox.core import Sandbox as SandboxState
 
 from wsbridge.consumer.aws import AwsClients
-from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.dispatch import Registry
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.handler import Decision
 from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline, assess
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, UnknownDetailTypePolicy
+from wsbridge.consumer.state import MemoryDedupeStore
 from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"

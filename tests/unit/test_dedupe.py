@@ -1,6 +1,6 @@
 import pytest
 
-from wsbridge.consumer.dedupe import Claim, MemoryDedupeStore
+from wsbridge.consumer.state import Claim, MemoryDedupeStore
 
 
 async def test_first_claim_wins_and_later_claims_see_progress_then_done() -> None:

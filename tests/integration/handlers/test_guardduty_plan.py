@@ -11,11 +11,11 @@ from support.planning import RecordingNotifier, brief, context
 from support.sandbox import admin
 
 from wsbridge.consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
-from wsbridge.consumer.dedupe import MemoryDedupeStore
 from wsbridge.consumer.envelope import Event
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.handler import Decision, HandlerContext
 from wsbridge.consumer.services import Services
+from wsbridge.consumer.state import MemoryDedupeStore
 from wsbridge.consumer.workload_security import WorkloadSecurityError
 
 WEB_1 = "i-12345678901234567"

@@ -1,40 +1,11 @@
-"""Duplicate suppression and action coalescing: a claim/complete/release store with expiry.
-
-The in-memory store serves one replica; a shared store (DynamoDB conditional writes) implements the
-same three calls for many replicas.
-"""
+"""The default store: process-local, bounded, forgotten on restart."""
 
 from __future__ import annotations
 
 import time
-from abc import ABC, abstractmethod
 from collections import OrderedDict
-from enum import StrEnum
 
-
-class Claim(StrEnum):
-    """Result of claiming a key."""
-
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-class DedupeStore(ABC):
-    """Keys move NEW -> in progress (claimed) -> done (completed) or back to absent (released)."""
-
-    @abstractmethod
-    async def claim(self, key: str, ttl_seconds: float) -> Claim:
-        """Take the key if nobody holds it; return NEW when taken, otherwise its current state."""
-
-    @abstractmethod
-    async def complete(self, key: str, ttl_seconds: float) -> None:
-        """Mark a claimed key done for ``ttl_seconds``."""
-
-    @abstractmethod
-    async def release(self, key: str) -> None:
-        """Give up a claim (the work failed and will be retried)."""
-
+from wsbridge.consumer.state.store import Claim, DedupeStore
 
 DEFAULT_MAX_ENTRIES = 100_000
 """About 25 MiB of keys; at a sustained 1,000 messages/s a 1 h TTL alone would keep 3.6 million."""

@@ -1,0 +1,40 @@
+"""The store behind duplicate suppression and action coalescing: claim, complete, release, with expiry.
+
+A key moves from absent to in progress (claimed, with a lease that expires on its own, so a replica
+that dies mid-work does not hold it forever) to done (for a time-to-live), or back to absent
+(released). The in-memory store serves one process; the DynamoDB store shares the keys between
+replicas and restarts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from enum import StrEnum
+
+
+class Claim(StrEnum):
+    """Result of claiming a key."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class StateStoreError(Exception):
+    """The store could not be reached or answered unexpectedly; the work is retried later."""
+
+
+class DedupeStore(ABC):
+    """Keys move NEW -> in progress (claimed) -> done (completed) or back to absent (released)."""
+
+    @abstractmethod
+    async def claim(self, key: str, ttl_seconds: float) -> Claim:
+        """Take the key for ``ttl_seconds`` if nobody holds it; NEW when taken, else its current state."""
+
+    @abstractmethod
+    async def complete(self, key: str, ttl_seconds: float) -> None:
+        """Mark a claimed key done for ``ttl_seconds`` (0 forgets it)."""
+
+    @abstractmethod
+    async def release(self, key: str) -> None:
+        """Give up a claim (the work failed and will be retried)."""
