@@ -14,7 +14,7 @@ import asyncio
 import secrets
 import time
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 
@@ -24,10 +24,9 @@ from wsbridge.consumer.workload_security.ips import ips_assignments
 from wsbridge.consumer.workload_security.models import IpsAssignments, ScheduledTask
 from wsbridge.consumer.workload_security.search import search_filter, string_equals
 from wsbridge.consumer.workload_security.transport import Transport
+from wsbridge.consumer.workload_security.verdict import ScanKind
 
 log = structlog.get_logger(__name__)
-
-ScanKind = Literal["recommendation", "integrity", "malware"]
 
 TASK_TYPES: dict[ScanKind, tuple[str, str, dict[str, Any]]] = {
     "recommendation": ("scan-for-recommendations", "scanForRecommendationsTaskParameters", {}),
