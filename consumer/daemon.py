@@ -181,7 +181,8 @@ async def probe_when_half_open(ws: WorkloadSecurityClient, interval_seconds: flo
 
 def _on_signal(poller: Any, log: Any, signum: int) -> Any:
     def handle() -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
         poller.stop()
+        with contextlib.suppress(Exception):
+            log.info("stopping", signal=signal.Signals(signum).name)
 
     return handle

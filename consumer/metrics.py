@@ -42,6 +42,9 @@ REFUSED_SOURCES = Counter(
     "Events refused because their source may not carry their detail-type (e.g. a forged GuardDuty finding)",
     ["detail_type"],
 )
+LOG_WRITE_FAILURES = Counter(
+    "wsbridge_log_write_failures", "Log lines dropped because the log sink failed (a closed pipe or terminal)"
+)
 SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
 BUILD_INFO = Info("wsbridge_build", "Build information")
 

@@ -33,6 +33,9 @@ class OutcomeKind(StrEnum):
     DEAD_LETTER = "dead_letter"
 
 
+UNKNOWN_LABEL = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """The offline verdict on one body: what it is, who handles it, and the triage."""
@@ -46,6 +49,16 @@ class Assessment:
     def detail_type(self) -> str:
         """The event's detail-type, or ``"-"`` when the body is not an event."""
         return self.event.detail_type if self.event else "-"
+
+    @property
+    def detail_type_label(self) -> str:
+        """The detail-type as a metric label, from a bounded set: a registered detail-type, ``"-"`` for a
+        body that is no event, and ``"unknown"`` for one no handler registers or whose source was refused."""
+        if self.event is None:
+            return "-"
+        if self.handler is None or self.source_refused:
+            return UNKNOWN_LABEL
+        return self.event.detail_type
 
     @property
     def handler_name(self) -> str:
@@ -134,7 +147,8 @@ class Pipeline:
         """Process a body already assessed (so a timeout can still report what the body was)."""
         triage = assessment.triage
         if assessment.source_refused:
-            metrics.REFUSED_SOURCES.labels(assessment.detail_type).inc()
+            registered = assessment.event is not None and self.registry.lookup(assessment.detail_type) is not None
+            metrics.REFUSED_SOURCES.labels(assessment.detail_type if registered else UNKNOWN_LABEL).inc()
         if triage.decision is Decision.REJECT:
             return Outcome(OutcomeKind.DEAD_LETTER, triage.reason, assessment)
         if triage.decision is Decision.SKIP:

@@ -93,7 +93,7 @@ class MessageWorker:
         """Count the outcome and write the canonical log line."""
         assessment = outcome.assessment
         duration = time.monotonic() - started
-        labels = (assessment.detail_type, assessment.handler_name)
+        labels = (assessment.detail_type_label, assessment.handler_name)
         metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
         metrics.HANDLER_DURATION.labels(*labels).observe(duration)
         log = self._log.warning if outcome.kind in _NOT_SETTLED_LEVELS else self._log.info
