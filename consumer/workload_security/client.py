@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from wsbridge.consumer.settings import Settings
-from wsbridge.consumer.workload_security.auth import ApiKey
+from wsbridge.consumer.workload_security.auth import ApiKey, KeySource
 from wsbridge.consumer.workload_security.backoff import Backoff
 from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from wsbridge.consumer.workload_security.cache import TtlCache
@@ -25,12 +25,15 @@ from wsbridge.consumer.workload_security.transport import Transport, breaker_gau
 class WorkloadSecurityClient:
     """One client per process, shared by all workers (its rate limit and breaker are shared too)."""
 
-    def __init__(self, base_url: str, api_key: str, options: ClientOptions | None = None) -> None:
+    def __init__(
+        self, base_url: str, api_key: str, options: ClientOptions | None = None, *, key_source: KeySource | None = None
+    ) -> None:
+        """``key_source`` reads the key again (after a 401, and every ``api_key_refresh_seconds``)."""
         self.options = opts = options or ClientOptions()
         self._transport = Transport(
             base_url,
             opts,
-            ApiKey(api_key),
+            ApiKey(api_key, key_source, opts.api_key_refresh_seconds),
             backoff=Backoff(opts.retry_base_seconds, opts.retry_max_seconds, opts.retry_after_cap_seconds),
             limiter=SlidingWindowLimiter(opts.rate_limit_per_minute, opts.rate_limit_window_seconds),
             breaker=CircuitBreaker(opts.breaker_failures, opts.breaker_reset_seconds, on_change=breaker_gauge),
@@ -43,9 +46,11 @@ class WorkloadSecurityClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, api_key: str, **overrides: Any) -> WorkloadSecurityClient:
+    def from_settings(
+        cls, settings: Settings, *, api_key: str, key_source: KeySource | None = None, **overrides: Any
+    ) -> WorkloadSecurityClient:
         """A client configured by the ``ws_*`` settings; ``overrides`` replace :class:`ClientOptions` fields."""
-        return cls(settings.ws_url, api_key, ClientOptions.from_settings(settings, **overrides))
+        return cls(settings.ws_url, api_key, ClientOptions.from_settings(settings, **overrides), key_source=key_source)
 
     def __repr__(self) -> str:
         return f"WorkloadSecurityClient({self._transport!r})"
