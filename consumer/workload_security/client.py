@@ -7,6 +7,8 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
+import structlog
+
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.workload_security.auth import ApiKey, KeySource
 from wsbridge.consumer.workload_security.backoff import Backoff
@@ -20,6 +22,8 @@ from wsbridge.consumer.workload_security.ratelimit import SlidingWindowLimiter
 from wsbridge.consumer.workload_security.scans import ScanRunner
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
 from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
+
+log = structlog.get_logger(__name__)
 
 
 class WorkloadSecurityClient:
@@ -119,7 +123,8 @@ class WorkloadSecurityClient:
         """Scan ``computer_id`` for recommendations; with ``apply``, make the recommended IPS rules assigned.
 
         ``assign`` mode waits for the scan (up to ``scan_wait_seconds``, else a retryable
-        :class:`ScanTimeoutError`) and adds ``recommendedToAssignRuleIDs`` to the computer. ``auto-apply``
+        :class:`ScanTimeoutError`) and adds ``recommendedToAssignRuleIDs`` to the computer. A scan
+        started earlier and not yet applied (a retried message) is waited for, not started again. ``auto-apply``
         mode only scans when the computer's effective auto-apply setting is ``Yes`` (the manager applies),
         and otherwise behaves like ``assign``. Recommended un-assignments are never applied.
         """
@@ -130,10 +135,15 @@ class WorkloadSecurityClient:
             await self._scans.start("recommendation", computer_id)
             self._computers.forget(computer_id)
             return
-        before = await ips_assignments(self._transport, "computers", computer_id)
-        await self._scans.start("recommendation", computer_id, last_scan=before.last_recommendation_scan_date)
-        after = await self._scans.wait_for_recommendations(computer_id, newer_than=before.last_recommendation_scan_date)
+        scan = await self._scans.running_recommendation(computer_id)
+        if scan is None:
+            before = await ips_assignments(self._transport, "computers", computer_id)
+            scan = await self._scans.start_recommendation(computer_id, before.last_recommendation_scan_date)
+        else:
+            log.info("ws_scan_resumed", kind="recommendation", computer_id=computer_id, newer_than=scan.newer_than)
+        after = await self._scans.wait_for_recommendations(computer_id, newer_than=scan.newer_than)
         await self.assign_ips_rules_to_computer(computer_id, after.recommended_to_assign_rule_ids)
+        await self._scans.finish_recommendation(computer_id, scan)
         self._computers.forget(computer_id)
 
     async def run_integrity_scan(self, computer_id: int) -> None:
