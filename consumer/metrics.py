@@ -21,6 +21,7 @@ HANDLER_DURATION = Histogram(
     buckets=_DURATION_BUCKETS,
 )
 MESSAGES_IN_FLIGHT = Gauge("wsbridge_messages_in_flight", "Messages being processed now")
+WORKER_SLOTS = Gauge("wsbridge_worker_slots", "Messages the daemon processes at once (WSBRIDGE_CONCURRENCY)")
 VISIBILITY_EXTENSIONS = Counter(
     "wsbridge_visibility_extensions", "Heartbeat ChangeMessageVisibility calls that extended a lease"
 )

@@ -58,6 +58,7 @@ class Poller:
         self._worker = MessageWorker(settings, queue, deleter, pipeline)
         self._hold_receives = hold_receives
         self._free = settings.concurrency
+        metrics.WORKER_SLOTS.set(settings.concurrency)
         self._slots = asyncio.Condition()
         self._stopping = asyncio.Event()
         self._in_flight: dict[str, _InFlight] = {}
