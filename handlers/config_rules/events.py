@@ -85,7 +85,7 @@ def triage_compliance(event: Event) -> Triage:
     )
     id_node = detail.child("resourceId") if detail.child("resourceId").present else qualifier.child("resourceId")
     resource = _resource(detail, type_node, id_node, event)
-    name = detail.child("configRuleName").text() or qualifier.child("configRuleName").text() or "?"
+    name = one_line(detail.child("configRuleName").text() or qualifier.child("configRuleName").text())
     rule = detail.child("configRuleARN").text() or name
     targets = resource.targets(rule)
     if resource.resource_type != EC2_INSTANCE:
@@ -113,7 +113,7 @@ def triage_invocation(event: Event) -> Triage:
     detail = Node(event.detail, "detail")
     invoking = detail.child("invokingEvent")
     detail.child("resultToken").text(required=True)
-    name = detail.child("configRuleName").text() or "?"
+    name = one_line(detail.child("configRuleName").text())
     rule = detail.child("configRuleArn").text() or name
     if invoking.child("messageType").text(required=True) == "ScheduledNotification":
         account = detail.child("accountId").text() or invoking.child("awsAccountId").text() or event.account
@@ -130,3 +130,8 @@ def triage_invocation(event: Event) -> Triage:
             f"Config rule {name}: {resource.resource_id} left the rule's scope; {NOT_IMPLEMENTED}", targets
         )
     return Triage.skip(f"Config rule {name}: evaluate {resource.resource_id}; {NOT_IMPLEMENTED}", targets)
+
+
+def one_line(name: str | None) -> str:
+    """A rule name fit for a one-line reason (whitespace runs collapsed), ``?`` when blank."""
+    return " ".join((name or "").split()) or "?"
