@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,6 +27,7 @@ from wsbridge.consumer.state import fleet_budget, open_store
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
+    from wsbridge.consumer.workload_security.auth import KeySource
     from wsbridge.consumer.workload_security.ratelimit import CallBudget
 
 
@@ -53,9 +56,14 @@ async def resolve_api_key(settings: Settings, aws: AwsClients) -> str | None:
         return settings.ws_api_key.get_secret_value()
     if settings.ws_api_key_secret_id is None:
         return None
+    return await read_secret_key(settings.ws_api_key_secret_id, aws)
+
+
+async def read_secret_key(secret_id: str, aws: AwsClients) -> str:
+    """The key held by the Secrets Manager secret ``secret_id``; :class:`StartupError` when unreadable."""
     client = await aws.client("secretsmanager")
     try:
-        secret = await client.get_secret_value(SecretId=settings.ws_api_key_secret_id)
+        secret = await client.get_secret_value(SecretId=secret_id)
     except Exception as error:
         raise StartupError(f"cannot read the WS API key secret: {type(error).__name__}") from None
     text = str(secret.get("SecretString", ""))
@@ -67,15 +75,26 @@ async def resolve_api_key(settings: Settings, aws: AwsClients) -> str | None:
     return text
 
 
+def key_source(settings: Settings, aws: AwsClients) -> KeySource | None:
+    """Reads the secret again (a rotated key needs no restart); ``None`` for a key from the environment."""
+    secret_id = settings.ws_api_key_secret_id
+    if secret_id is None:
+        return None
+    return partial(read_secret_key, secret_id, aws)
+
+
 def workload_security_client(
-    settings: Settings, api_key: str | None, budget: CallBudget | None = None
+    settings: Settings,
+    api_key: str | None,
+    budget: CallBudget | None = None,
+    source: KeySource | None = None,
 ) -> WorkloadSecurityClient | None:
     """A WS client when a key is configured, else ``None`` (plans that need WS then retry)."""
     if api_key is None:
         return None
     from wsbridge.consumer.workload_security import WorkloadSecurityClient
 
-    return WorkloadSecurityClient.from_settings(settings, api_key=api_key, budget=budget)
+    return WorkloadSecurityClient.from_settings(settings, api_key=api_key, budget=budget, key_source=source)
 
 
 @asynccontextmanager
@@ -85,7 +104,8 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
     async with AsyncExitStack() as stack:
         aws = await stack.enter_async_context(AwsClients(settings))
         budget = await fleet_budget(settings, aws)
-        ws = workload_security_client(settings, await resolve_api_key(settings, aws), budget)
+        api_key = await resolve_api_key(settings, aws)
+        ws = workload_security_client(settings, api_key, budget, key_source(settings, aws))
         if ws is not None:
             stack.push_async_callback(ws.close)
         notifier = ChannelNotifier.from_settings(settings, aws)
@@ -151,7 +171,8 @@ async def serve(settings: Settings) -> None:
 
 def _on_signal(poller: Any, log: Any, signum: int) -> Any:
     def handle() -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
         poller.stop()
+        with contextlib.suppress(Exception):
+            log.info("stopping", signal=signal.Signals(signum).name)
 
     return handle

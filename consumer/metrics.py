@@ -21,6 +21,7 @@ HANDLER_DURATION = Histogram(
     buckets=_DURATION_BUCKETS,
 )
 MESSAGES_IN_FLIGHT = Gauge("wsbridge_messages_in_flight", "Messages being processed now")
+WORKER_SLOTS = Gauge("wsbridge_worker_slots", "Messages the daemon processes at once (WSBRIDGE_CONCURRENCY)")
 VISIBILITY_EXTENSIONS = Counter(
     "wsbridge_visibility_extensions", "Heartbeat ChangeMessageVisibility calls that extended a lease"
 )
@@ -46,6 +47,9 @@ AWS_ASSUME_ROLE_FAILURES = Counter(
     "wsbridge_aws_assume_role_failures",
     "Member roles that could not be assumed, by reason (not_configured, refused, error)",
     ["reason"],
+)
+LOG_WRITE_FAILURES = Counter(
+    "wsbridge_log_write_failures", "Log lines dropped because the log sink failed (a closed pipe or terminal)"
 )
 SQS_ERRORS = Counter("wsbridge_sqs_errors", "Failed SQS calls", ["operation"])
 BUILD_INFO = Info("wsbridge_build", "Build information")

@@ -28,6 +28,9 @@ LEASE_MARGIN_SECONDS = 15.0
 __all__ = ["Assessment", "Outcome", "OutcomeKind", "Pipeline", "assess", "assess_event"]
 
 
+UNKNOWN_LABEL = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """The offline verdict on one body: what it is, who handles it, and the triage."""
@@ -41,6 +44,16 @@ class Assessment:
     def detail_type(self) -> str:
         """The event's detail-type, or ``"-"`` when the body is not an event."""
         return self.event.detail_type if self.event else "-"
+
+    @property
+    def detail_type_label(self) -> str:
+        """The detail-type as a metric label, from a bounded set: a registered detail-type, ``"-"`` for a
+        body that is no event, and ``"unknown"`` for one no handler registers or whose source was refused."""
+        if self.event is None:
+            return "-"
+        if self.handler is None or self.source_refused:
+            return UNKNOWN_LABEL
+        return self.event.detail_type
 
     @property
     def handler_name(self) -> str:

@@ -79,6 +79,11 @@ class Settings(WafAuditSettings):
     ws_api_key_secret_id: str | None = Field(
         None, description="Secrets Manager secret id holding the WS API key (instead of ws_api_key)"
     )
+    ws_api_key_refresh_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="Read the WS API key secret again this often (0: only when WS answers 401)",
+    )
     ws_auth_scheme: AuthScheme = Field(AuthScheme.APIKEY, description="`apikey` or `api-secret-key`")
     ws_verify_tls: bool = Field(True, description="Verify the WS API's TLS certificate")
     ws_ca_file: Path | None = Field(

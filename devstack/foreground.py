@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -14,12 +15,25 @@ from devstack.errors import StackError
 
 
 def interrupt_on_sigterm() -> None:
-    """Make SIGTERM raise KeyboardInterrupt, so the same cleanup runs as for Ctrl-C."""
+    """Make SIGTERM and SIGHUP (the terminal went away) raise KeyboardInterrupt, so the same cleanup runs as
+    for Ctrl-C; on Linux a SIGHUP also comes when the parent (``make``) dies first."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+    _hang_up_with_parent()
+
+
+def _hang_up_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGHUP), 0, 0, 0)
 
 
 def exit_code(returncode: int) -> int:
@@ -74,6 +88,7 @@ def wait_ready(daemon: subprocess.Popen[bytes], base_url: str, timeout: float = 
 def stop_daemon(daemon: subprocess.Popen[bytes], grace: float = 35.0) -> int:
     """SIGTERM the daemon (it drains in-flight work), SIGKILL it after ``grace``; return its exit code."""
     if daemon.poll() is None:
-        print("devstack: stopping the daemon", file=sys.stderr, flush=True)
+        with contextlib.suppress(OSError, ValueError):
+            print("devstack: stopping the daemon", file=sys.stderr, flush=True)
     _stop(daemon, signal.SIGTERM, grace)
     return exit_code(daemon.returncode)

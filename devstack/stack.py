@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -30,8 +31,9 @@ class UpResult:
 
 
 def say(message: str) -> None:
-    """One progress line on stdout."""
-    print(f"devstack: {message}", flush=True)
+    """One progress line on stdout (dropped when stdout is gone, e.g. a closed terminal)."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"devstack: {message}", flush=True)
 
 
 @contextmanager

@@ -29,5 +29,9 @@ __all__ = [
 
 def daemon_middleware(settings: Settings, services: Services) -> MiddlewareChain:
     """The built-in middleware (metrics, the canonical log line, WS back-pressure), then the plugins."""
-    built_in = [PrometheusMetrics(), CanonicalLogLine(), WorkloadSecurityBackPressure.from_runtime(settings, services)]
+    built_in = [
+        PrometheusMetrics(settings.concurrency),
+        CanonicalLogLine(),
+        WorkloadSecurityBackPressure.from_runtime(settings, services),
+    ]
     return MiddlewareChain([*built_in, *plugin_middleware(settings, services)])

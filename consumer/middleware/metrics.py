@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from wsbridge.consumer import metrics
 from wsbridge.consumer.middleware.base import Middleware, Processed
+from wsbridge.consumer.pipeline import UNKNOWN_LABEL
 
 if TYPE_CHECKING:
     from wsbridge.consumer.executor import ExecutedAction
@@ -14,7 +15,16 @@ if TYPE_CHECKING:
 
 
 class PrometheusMetrics(Middleware):
-    """Counts receives, outcomes, durations, lease extensions, actions and SQS errors."""
+    """Counts receives, outcomes, durations, lease extensions, actions and SQS errors; shows the slots."""
+
+    def __init__(self, worker_slots: int | None = None) -> None:
+        """``worker_slots``: the daemon's concurrency, shown as ``wsbridge_worker_slots``."""
+        self._worker_slots = worker_slots
+
+    async def startup(self) -> None:
+        """Show how many messages the daemon works on at once."""
+        if self._worker_slots is not None:
+            metrics.WORKER_SLOTS.set(self._worker_slots)
 
     def after_receive(self, messages: Sequence[Message]) -> None:
         """The poll loop is alive; count what it received."""
@@ -41,9 +51,10 @@ class PrometheusMetrics(Middleware):
         """Count the outcome and its duration; a refused source is counted too."""
         outcome = processed.outcome
         assessment = outcome.assessment
-        labels = (assessment.detail_type, assessment.handler_name)
+        labels = (assessment.detail_type_label, assessment.handler_name)
         metrics.MESSAGES_IN_FLIGHT.dec()
         if assessment.source_refused:
-            metrics.REFUSED_SOURCES.labels(assessment.detail_type).inc()
+            registered = assessment.handler is not None
+            metrics.REFUSED_SOURCES.labels(assessment.detail_type if registered else UNKNOWN_LABEL).inc()
         metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
         metrics.HANDLER_DURATION.labels(*labels).observe(processed.duration_seconds)

@@ -7,8 +7,10 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Self
 
+import structlog
+
 from wsbridge.consumer.settings import Settings
-from wsbridge.consumer.workload_security.auth import ApiKey
+from wsbridge.consumer.workload_security.auth import ApiKey, KeySource
 from wsbridge.consumer.workload_security.backoff import Backoff
 from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from wsbridge.consumer.workload_security.cache import TtlCache
@@ -21,19 +23,28 @@ from wsbridge.consumer.workload_security.scans import ScanRunner
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
 from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
 
+log = structlog.get_logger(__name__)
+
 
 class WorkloadSecurityClient:
     """One client per process, shared by all workers (its rate limit and breaker are shared too)."""
 
     def __init__(
-        self, base_url: str, api_key: str, options: ClientOptions | None = None, *, budget: CallBudget | None = None
+        self,
+        base_url: str,
+        api_key: str,
+        options: ClientOptions | None = None,
+        *,
+        budget: CallBudget | None = None,
+        key_source: KeySource | None = None,
     ) -> None:
-        """``budget``: a rate budget shared with other processes, on top of this client's own limit."""
+        """``budget``: a rate budget shared with other processes, on top of this client's own limit;
+        ``key_source`` reads the key again (after a 401, and every ``api_key_refresh_seconds``)."""
         self.options = opts = options or ClientOptions()
         self._transport = Transport(
             base_url,
             opts,
-            ApiKey(api_key),
+            ApiKey(api_key, key_source, opts.api_key_refresh_seconds),
             backoff=Backoff(opts.retry_base_seconds, opts.retry_max_seconds, opts.retry_after_cap_seconds),
             limiter=SlidingWindowLimiter(opts.rate_limit_per_minute, opts.rate_limit_window_seconds),
             breaker=CircuitBreaker(opts.breaker_failures, opts.breaker_reset_seconds, on_change=breaker_gauge),
@@ -48,10 +59,17 @@ class WorkloadSecurityClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, api_key: str, budget: CallBudget | None = None, **overrides: Any
+        cls,
+        settings: Settings,
+        *,
+        api_key: str,
+        budget: CallBudget | None = None,
+        key_source: KeySource | None = None,
+        **overrides: Any,
     ) -> WorkloadSecurityClient:
         """A client configured by the ``ws_*`` settings; ``overrides`` replace :class:`ClientOptions` fields."""
-        return cls(settings.ws_url, api_key, ClientOptions.from_settings(settings, **overrides), budget=budget)
+        options = ClientOptions.from_settings(settings, **overrides)
+        return cls(settings.ws_url, api_key, options, budget=budget, key_source=key_source)
 
     def __repr__(self) -> str:
         return f"WorkloadSecurityClient({self._transport!r})"
@@ -125,7 +143,8 @@ class WorkloadSecurityClient:
         """Scan ``computer_id`` for recommendations; with ``apply``, make the recommended IPS rules assigned.
 
         ``assign`` mode waits for the scan (up to ``scan_wait_seconds``, else a retryable
-        :class:`ScanTimeoutError`) and adds ``recommendedToAssignRuleIDs`` to the computer. ``auto-apply``
+        :class:`ScanTimeoutError`) and adds ``recommendedToAssignRuleIDs`` to the computer. A scan
+        started earlier and not yet applied (a retried message) is waited for, not started again. ``auto-apply``
         mode only scans when the computer's effective auto-apply setting is ``Yes`` (the manager applies),
         and otherwise behaves like ``assign``. Recommended un-assignments are never applied.
         """
@@ -136,10 +155,15 @@ class WorkloadSecurityClient:
             await self._scans.start("recommendation", computer_id)
             self._computers.forget(computer_id)
             return
-        before = await ips_assignments(self._transport, "computers", computer_id)
-        await self._scans.start("recommendation", computer_id, last_scan=before.last_recommendation_scan_date)
-        after = await self._scans.wait_for_recommendations(computer_id, newer_than=before.last_recommendation_scan_date)
+        scan = await self._scans.running_recommendation(computer_id)
+        if scan is None:
+            before = await ips_assignments(self._transport, "computers", computer_id)
+            scan = await self._scans.start_recommendation(computer_id, before.last_recommendation_scan_date)
+        else:
+            log.info("ws_scan_resumed", kind="recommendation", computer_id=computer_id, newer_than=scan.newer_than)
+        after = await self._scans.wait_for_recommendations(computer_id, newer_than=scan.newer_than)
         await self.assign_ips_rules_to_computer(computer_id, after.recommended_to_assign_rule_ids)
+        await self._scans.finish_recommendation(computer_id, scan)
         self._computers.forget(computer_id)
 
     async def run_integrity_scan(self, computer_id: int) -> None:

@@ -44,6 +44,7 @@ class ClientOptions:
     recommendations: RecommendationMode = RecommendationMode.ASSIGN
     scan_wait_seconds: float = 120.0
     scan_poll_seconds: float = 5.0
+    api_key_refresh_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "auth_scheme", AuthScheme(self.auth_scheme))

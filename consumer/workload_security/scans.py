@@ -6,15 +6,24 @@ sending a create again, the client asks what the manager shows. The task, found 
 means the create took effect. When the manager already deleted it, the computer's scan date (read
 before the create) having moved means the same. These reads are retried like any other; only when
 neither shows is the create sent again, so a lost answer does not start a second scan.
+
+Scan and apply are separate steps for recommendation scans, which can outlive a message's wait. The
+task of a recommendation scan stays until its results were applied (a manager removes a run-once
+task when its run ends); its name carries the computer and the scan date it must pass
+(``wsbridge recommendation scan computer 7 after 1562702362438 …``). A message that comes back finds
+that task (any replica), or this process's record of the scan, and only waits for and applies the
+results instead of starting another scan.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal
+from typing import Any
 
 import structlog
 
@@ -22,12 +31,11 @@ from wsbridge.consumer.workload_security.computers import expand
 from wsbridge.consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
 from wsbridge.consumer.workload_security.ips import ips_assignments
 from wsbridge.consumer.workload_security.models import IpsAssignments, ScheduledTask
-from wsbridge.consumer.workload_security.search import search_filter, string_equals
+from wsbridge.consumer.workload_security.search import search_filter, string_contains, string_equals
 from wsbridge.consumer.workload_security.transport import Transport
+from wsbridge.consumer.workload_security.verdict import ScanKind
 
 log = structlog.get_logger(__name__)
-
-ScanKind = Literal["recommendation", "integrity", "malware"]
 
 TASK_TYPES: dict[ScanKind, tuple[str, str, dict[str, Any]]] = {
     "recommendation": ("scan-for-recommendations", "scanForRecommendationsTaskParameters", {}),
@@ -51,6 +59,23 @@ class Unread(Enum):
 
 
 UNREAD = Unread.UNREAD
+
+RECOMMENDATION_RECORD_SECONDS = 3600.0
+"""How long this process remembers a recommendation scan it started (when WS no longer shows the task)."""
+
+
+@dataclass(slots=True)
+class RecommendationScan:
+    """A recommendation scan started earlier: the scan date its results must pass, and its kept tasks."""
+
+    newer_than: int | None
+    task_ids: list[int] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+
+def recommendation_prefix(computer_id: int) -> str:
+    """The start of the name of every recommendation scan task for ``computer_id``."""
+    return f"wsbridge recommendation scan computer {computer_id} after "
 
 
 def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
@@ -76,17 +101,22 @@ class ScanRunner:
         self._transport = transport
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
+        self._recommendations: dict[int, RecommendationScan] = {}
 
     async def start(
-        self, kind: ScanKind, computer_id: int, *, last_scan: int | Unread | None = UNREAD
+        self, kind: ScanKind, computer_id: int, *, last_scan: int | Unread | None = UNREAD, keep: bool = False
     ) -> ScheduledTask | None:
-        """Create the run-now task, then remove it; ``None`` when the manager had already removed it.
+        """Create the run-now task, then remove it (unless ``keep``); ``None`` when the manager had
+        already removed it.
 
         ``last_scan`` is the computer's date of the last scan of this kind (read first when not given).
         """
         if last_scan is UNREAD:
             last_scan = await self.last_scan(kind, computer_id)
-        name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
+        if kind == "recommendation":
+            name = f"{recommendation_prefix(computer_id)}{last_scan or 0} {secrets.token_hex(4)}"
+        else:
+            name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
 
         async def already_created() -> dict[str, Any] | None:
             task = await self._task_named(name)
@@ -108,8 +138,46 @@ class ScanRunner:
             return None
         task = ScheduledTask.model_validate(answer)
         log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
-        await self._delete(task.id)
+        if not keep:
+            await self._delete(task.id)
         return task
+
+    async def start_recommendation(self, computer_id: int, last_scan: int | None) -> RecommendationScan:
+        """Start a recommendation scan whose task stays until :meth:`finish_recommendation`."""
+        task = await self.start("recommendation", computer_id, last_scan=last_scan, keep=True)
+        scan = RecommendationScan(last_scan, [task.id] if task is not None else [])
+        self._recommendations[computer_id] = scan
+        return scan
+
+    async def running_recommendation(self, computer_id: int) -> RecommendationScan | None:
+        """A recommendation scan started earlier on ``computer_id`` whose results were not applied yet:
+        its task in WS, else this process's record of it (``None`` when there is neither)."""
+        prefix = recommendation_prefix(computer_id)
+        pattern = re.compile(re.escape(prefix) + r"(\d+) ")
+        answer = await self._transport.request(
+            "search_scheduled_tasks",
+            "POST",
+            "/scheduledtasks/search",
+            body=search_filter([string_contains("name", prefix)], max_items=100),
+        )
+        tasks = [
+            (task, found)
+            for task in (answer or {}).get("scheduledTasks") or []
+            if (found := pattern.match(str(task.get("name", ""))))
+        ]
+        if tasks:
+            newer_than = min(int(found.group(1)) for _, found in tasks) or None
+            return RecommendationScan(newer_than, [int(task["ID"]) for task, _ in tasks])
+        record = self._recommendations.get(computer_id)
+        if record is not None and time.monotonic() - record.started < RECOMMENDATION_RECORD_SECONDS:
+            return record
+        return None
+
+    async def finish_recommendation(self, computer_id: int, scan: RecommendationScan) -> None:
+        """The results were applied: remove the scan's kept tasks and forget it."""
+        for task_id in scan.task_ids:
+            await self._delete(task_id)
+        self._recommendations.pop(computer_id, None)
 
     async def last_scan(self, kind: ScanKind, computer_id: int) -> int | None:
         """The manager's date (ms) of the computer's last scan of this kind, ``None`` when never scanned."""

@@ -85,12 +85,18 @@ class Transport:
         """
         attempts = max_attempts or self.options.max_attempts
         retry = 0
+        key_reloaded = False
         while True:
             if self._closed:
                 raise WorkloadSecurityError("the client is closed", operation=operation)
+            await self._api_key.refresh_if_stale()
+            generation = self._api_key.generation
             try:
                 return await self._send(operation, method, path, body, params)
             except WorkloadSecurityError as error:
+                if error.status == 401 and not key_reloaded and await self._api_key.reload_after(generation):
+                    key_reloaded = True
+                    continue
                 retry += 1
                 if not error.retryable or isinstance(error, CircuitOpenError) or retry >= attempts:
                     raise

@@ -7,6 +7,10 @@
 - clear: the agent is active and no module that is on reports a warning or error;
 - protected: managed, agent active, clear, and every required module protected.
 
+Protection is graded (:attr:`ProtectionVerdict.grade`): ``unreachable`` (no activated agent, or the
+agent is offline), ``partial`` (managed and online, with gaps), ``full`` (protected). A managed,
+online agent runs the scans its modules support (:meth:`ProtectionVerdict.can_scan`) even with gaps.
+
 A module section missing from the computer (not expanded) takes its ``state`` from the policy, when
 one is given, but without a status from the agent it does not count as protected.
 """
@@ -33,6 +37,14 @@ MODULES: tuple[ModuleName, ...] = (
 DEFAULT_REQUIRED: tuple[ModuleName, ...] = ("anti_malware", "intrusion_prevention", "integrity_monitoring")
 _LABELS: dict[str, str] = {name: name.replace("_", " ") for name in MODULES}
 _OFF_STATES = {None, "", "off", "inherited"}
+_ONLINE = ("active", "warning")
+Grade = Literal["unreachable", "partial", "full"]
+ScanKind = Literal["recommendation", "integrity", "malware"]
+_SCAN_MODULES: dict[ScanKind, ModuleName | None] = {
+    "recommendation": None,
+    "integrity": "integrity_monitoring",
+    "malware": "anti_malware",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,11 @@ class ModuleVerdict:
     message: str | None
     protected: bool
     reason: str | None = None
+
+    @property
+    def running(self) -> bool:
+        """On (in any mode) and reported active by the agent: it can run a scan."""
+        return self.state not in _OFF_STATES and self.status == "active"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +74,24 @@ class ProtectionVerdict:
     modules: dict[str, ModuleVerdict]
     required: tuple[str, ...]
     reasons: list[str] = field(default_factory=list)
+    online: bool = False
+
+    @property
+    def reachable(self) -> bool:
+        """Managed and online (``active`` or ``warning``): the manager can send it work."""
+        return self.managed and self.online
+
+    @property
+    def grade(self) -> Grade:
+        """``full`` when protected, ``partial`` when reachable with gaps, else ``unreachable``."""
+        if self.protected:
+            return "full"
+        return "partial" if self.reachable else "unreachable"
+
+    def can_scan(self, kind: ScanKind) -> bool:
+        """Whether a scan of ``kind`` would run: a reachable agent, and the module the scan needs running."""
+        module = _SCAN_MODULES[kind]
+        return self.reachable and (module is None or self.modules[module].running)
 
     @property
     def protected(self) -> bool:
@@ -139,6 +174,7 @@ def protection_verdict(
         modules=modules,
         required=tuple(required),
         reasons=[reason for reason in dict.fromkeys(reasons) if reason],
+        online=agent_status in _ONLINE,
     )
 
 

@@ -20,6 +20,7 @@ UNPROTECTED_TOPIC = "unprotected-instance"
 UNCOVERED_CVE_TOPIC = "uncovered-cve"
 IPS_NOT_PREVENTING_TOPIC = "ips-not-preventing"
 SCANNED_TOPIC = "scanned-instance"
+PARTLY_PROTECTED_TOPIC = "partly-protected-instance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,4 +131,23 @@ def scanned_notice(known: KnownInstance, finding: FindingSummary, scans: Sequenc
             **finding.as_json(),
         },
         dedupe_key=f"{SCANNED_TOPIC}:{known.instance_id}",
+    )
+
+
+def partly_protected_notice(known: KnownInstance, finding: FindingSummary, scans: Sequence[str]) -> Notify:
+    """A managed, online agent with gaps: the scans its modules support ran; the gaps are said once per window."""
+    return Notify(
+        topic=PARTLY_PROTECTED_TOPIC,
+        subject=f"{finding.source} finding on {known.instance_id}, which Workload Security protects only in part",
+        details={
+            "instance_id": known.instance_id,
+            "computer_id": known.computer_id,
+            "computer_name": known.name,
+            "policy_id": known.policy_id,
+            "gaps": list(known.verdict.reasons),
+            "scans": list(scans),
+            "instance_console_url": instance_console_url(finding.region, known.instance_id),
+            **finding.as_json(),
+        },
+        dedupe_key=f"{PARTLY_PROTECTED_TOPIC}:{known.instance_id}",
     )

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
 
 EC2_RESOURCE_TYPES = frozenset({"Instance", "Container"})
+NODE_RESOURCE_TYPES = frozenset({"EKSCluster", "ECSCluster"})
+"""Runtime Monitoring findings on clusters: handled when they name the EC2 node (``instanceDetails``)."""
+ATTACK_SEQUENCE = "AttackSequence:"
+TEST_PREFIX = "Canary:"
 
 
 class GuardDutyPolicy(Policy):
@@ -75,17 +79,20 @@ def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool
     """Handle EC2 findings that pass the policy; ``explicit`` (a user's request) bypasses its filters."""
     targets = finding.targets()
     what = f"GuardDuty {finding.finding_type or 'finding'}"
-    if finding.resource_type not in EC2_RESOURCE_TYPES:
-        return Triage.skip(f"{what} is on a resource of type {finding.resource_type}, not an EC2 instance", targets)
     if not finding.instance_ids:
+        if not finding.resource_type:
+            return Triage.skip(f"{what} names no resource, so it cannot be about an EC2 instance", targets)
+        if finding.resource_type == "Instance":
+            return Triage.skip(f"{what} on an Instance names no instance id", targets)
         if finding.resource_type == "Container":
             return Triage.skip(f"{what} is about a container with no EC2 host instance", targets)
-        return Triage.reject(f"{what} on an Instance names no instance id", targets)
+        return Triage.skip(f"{what} is on a resource of type {finding.resource_type}, not an EC2 instance", targets)
     if not explicit:
         if finding.archived and not policy.include_archived:
             return Triage.skip(f"{what} is archived (include_archived = false)", targets)
         if finding.sample and not policy.include_samples:
-            return Triage.skip(f"{what} is a sample finding (include_samples = false)", targets)
+            kind = "test (Canary)" if finding.finding_type.startswith(TEST_PREFIX) else "sample"
+            return Triage.skip(f"{what} is a {kind} finding (include_samples = false)", targets)
         if finding.severity is not None and finding.severity < policy.min_severity:
             return Triage.skip(
                 f"{what} severity {finding.severity:g} is below min_severity {policy.min_severity:g}", targets
@@ -96,23 +103,39 @@ def decide(finding: GuardDutyFinding, policy: GuardDutyPolicy, *, explicit: bool
 
 
 def read_event(event: Event) -> GuardDutyFinding:
-    """Read a native ``GuardDuty Finding`` event; raises :class:`InvalidField` on wrong types."""
+    """Read a native ``GuardDuty Finding`` event; raises :class:`InvalidField` on wrong types.
+
+    Optional sections may be absent or null (no ``resource``, an empty ``detail``, a redacted
+    ``updatedAt``): the finding then names no instance and :func:`decide` skips it with the reason.
+    """
     detail = Node(event.detail, "detail")
     resource = detail.child("resource")
-    resource_type = resource.child("resourceType").text(required=True) or ""
-    instance_id = None
-    if resource_type in EC2_RESOURCE_TYPES:
-        instance_id = resource.at("instanceDetails", "instanceId").text()
+    resource_type = (resource.child("resourceType").text() or "").strip()
+    finding_type = (detail.child("type").text() or "").strip()
     service = detail.child("service")
     return GuardDutyFinding(
         finding_id=detail.child("id").text() or event.id,
         account=detail.child("accountId").text() or event.account,
         region=detail.child("region").text() or event.region,
-        finding_type=detail.child("type").text(required=True) or "",
+        finding_type=finding_type,
         resource_type=resource_type,
-        instance_ids=(instance_id,) if instance_id else (),
-        severity=detail.child("severity").number(required=True),
-        sample=service.at("additionalInfo", "sample").flag(),
+        instance_ids=instance_ids_of(finding_type, resource_type, resource, service),
+        severity=detail.child("severity").number(),
+        sample=service.at("additionalInfo", "sample").flag() or finding_type.startswith(TEST_PREFIX),
         archived=service.child("archived").flag(),
-        updated_at=detail.child("updatedAt").text() or event.time,
+        updated_at=(detail.child("updatedAt").text() or "").strip() or event.time,
     )
+
+
+def instance_ids_of(finding_type: str, resource_type: str, resource: Node, service: Node) -> tuple[str, ...]:
+    """The EC2 instances a finding is about: the instance, the container's host, the cluster's node,
+    or the instances an attack sequence lists."""
+    found: list[str] = []
+    if resource_type in EC2_RESOURCE_TYPES | NODE_RESOURCE_TYPES:
+        found.append(resource.at("instanceDetails", "instanceId").text() or "")
+    if finding_type.startswith(ATTACK_SEQUENCE):
+        for item in service.at("detection", "sequence", "resources").items():
+            if item.child("resourceType").text() == "EC2_INSTANCE":
+                found.append(item.child("uid").text() or "")
+            found += item.at("data", "autoscalingAutoScalingGroup", "ec2InstanceUids").texts()
+    return tuple(dict.fromkeys(instance for instance in found if instance.strip()))

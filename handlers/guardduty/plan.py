@@ -1,9 +1,11 @@
 """The plan for a handled GuardDuty finding, shared by the native and the Security Hub path.
 
-A protected instance (the WS client's one verdict) gets a recommendation scan with the results
-applied and an integrity scan, plus the extra actions its threat purpose calls for
-(``malware_scan_families``, ``notify_families``). An instance Workload Security does not know or
-does not protect gets a notice to people instead, once per instance per window.
+Protection is graded by the WS client's one verdict. A fully protected instance gets a
+recommendation scan with the results applied and an integrity scan, plus the extra actions its
+threat purpose calls for (``malware_scan_families``, ``notify_families``). A managed, online agent
+with gaps (integrity monitoring on a schedule, IPS detecting, a module off) gets the scans its
+modules support and a notice naming the gaps. An instance Workload Security does not know, or whose
+agent is unmanaged or offline, gets a notice to people instead. Notices go once per instance per window.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from wsbridge.handlers._shared.instances import look_up
 from wsbridge.handlers._shared.notices import (
     FindingSummary,
     guardduty_console_url,
+    partly_protected_notice,
     scanned_notice,
     unprotected_notice,
 )
@@ -23,6 +26,7 @@ from wsbridge.handlers.guardduty.finding import threat_purpose
 
 if TYPE_CHECKING:
     from wsbridge.consumer.handler import HandlerContext
+    from wsbridge.consumer.workload_security import ProtectionVerdict
     from wsbridge.handlers.guardduty.finding import GuardDutyFinding, GuardDutyPolicy
 
 
@@ -39,11 +43,16 @@ def summary(finding: GuardDutyFinding) -> FindingSummary:
     )
 
 
-def guardduty_scans(computer_id: int, finding_type: str, policy: GuardDutyPolicy) -> list[Action]:
-    """A protected instance: apply recommendations, check integrity, and scan for malware when the
-    finding's threat purpose is one of ``malware_scan_families``."""
-    actions: list[Action] = [RunRecommendationScan(computer_id, apply=True), RunIntegrityScan(computer_id)]
-    if threat_purpose(finding_type) in policy.malware_scan_families:
+def guardduty_scans(verdict: ProtectionVerdict, finding_type: str, policy: GuardDutyPolicy) -> list[Action]:
+    """Apply recommendations, check integrity, and scan for malware when the finding's threat purpose is
+    one of ``malware_scan_families``: each scan only when the agent's modules support it."""
+    computer_id = verdict.computer_id
+    actions: list[Action] = []
+    if verdict.can_scan("recommendation"):
+        actions.append(RunRecommendationScan(computer_id, apply=True))
+    if verdict.can_scan("integrity"):
+        actions.append(RunIntegrityScan(computer_id))
+    if threat_purpose(finding_type) in policy.malware_scan_families and verdict.can_scan("malware"):
         actions.append(RunMalwareScan(computer_id))
     return actions
 
@@ -55,11 +64,13 @@ async def plan_guardduty(finding: GuardDutyFinding, policy: GuardDutyPolicy, con
     actions: list[Action] = []
     for instance_id in finding.instance_ids:
         known = await look_up(instance_id, ws)
-        if known is None or not known.verdict.protected:
+        if known is None or not known.verdict.reachable:
             actions.append(unprotected_notice(instance_id, about, known))
             continue
-        scans = guardduty_scans(known.computer_id, finding.finding_type, policy)
+        scans = guardduty_scans(known.verdict, finding.finding_type, policy)
         actions += scans
-        if threat_purpose(finding.finding_type) in policy.notify_families:
+        if not known.verdict.protected:
+            actions.append(partly_protected_notice(known, about, [scan.kind for scan in scans]))
+        elif threat_purpose(finding.finding_type) in policy.notify_families:
             actions.append(scanned_notice(known, about, [scan.kind for scan in scans]))
     return unique(actions)

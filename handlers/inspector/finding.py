@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}", re.IGNORECASE)
 EC2_INSTANCE = "AWS_EC2_INSTANCE"
 SeverityLabel = Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+AttackVector = Literal["network", "adjacent", "local", "physical"]
+_VECTORS: dict[str, AttackVector] = {"N": "network", "A": "adjacent", "L": "local", "P": "physical"}
 
 
 class InspectorPolicy(Policy):
@@ -38,6 +40,16 @@ class InspectorPolicy(Policy):
         "skip", description="What to do with NETWORK_REACHABILITY findings"
     )
     min_severity: SeverityLabel = Field("INFORMATIONAL", description="Skip findings below this label")
+    uncovered_notice_vectors: tuple[AttackVector, ...] = Field(
+        ("network", "adjacent", "local", "physical"),
+        strict=False,
+        description="CVSS attack vectors whose uncovered CVEs get a notice (a CVE without a vector always does)",
+    )
+    protected_policies: tuple[str, ...] = Field(
+        (),
+        strict=False,
+        description="WS policies (names or IDs) never modified: their computers get the rules assigned directly",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,7 @@ class InspectorFinding:
     instance_ids: tuple[str, ...]
     cves: tuple[str, ...]
     updated_at: str
+    attack_vector: AttackVector | None = None
 
     @property
     def key(self) -> str:
@@ -68,6 +81,25 @@ class InspectorFinding:
 def is_cve(vulnerability_id: str) -> bool:
     """Whether ``vulnerability_id`` is a CVE id (IPS rules list CVEs, not GHSA or vendor advisories)."""
     return bool(_CVE.fullmatch(vulnerability_id.strip()))
+
+
+def attack_vector_of(vectors: list[str]) -> AttackVector | None:
+    """The attack vector (``AV:`` metric) of the first CVSS vector string that has one."""
+    for vector in vectors:
+        for part in vector.split("/"):
+            name, _, value = part.partition(":")
+            if name == "AV" and value in _VECTORS:
+                return _VECTORS[value]
+    return None
+
+
+def vulnerability_ids(primary: str | None, related: list[str]) -> tuple[str, ...]:
+    """``primary`` when it is a CVE; otherwise (``GHSA-...``) ``primary`` followed by the related CVEs."""
+    if primary is None:
+        return ()
+    if is_cve(primary):
+        return (primary,)
+    return tuple(dict.fromkeys([primary, *filter(is_cve, related)]))
 
 
 def decide(finding: InspectorFinding, policy: InspectorPolicy, *, explicit: bool = False) -> Triage:
@@ -108,7 +140,9 @@ def read_event(event: Event) -> InspectorFinding:
         for resource in resources
         if resource.child("type").text() == EC2_INSTANCE
     )
-    cve = detail.at("packageVulnerabilityDetails", "vulnerabilityId").text()
+    package = detail.child("packageVulnerabilityDetails")
+    vectors = [item.child("scoringVector").text() or "" for item in package.child("cvss").items()]
+    vectors.append(detail.at("inspectorScoreDetails", "adjustedCvss", "scoringVector").text() or "")
     finding_arn = detail.child("findingArn").text(required=True) or ""
     return InspectorFinding(
         finding_id=finding_arn,
@@ -119,6 +153,9 @@ def read_event(event: Event) -> InspectorFinding:
         severity=detail.child("severity").text(),
         resource_type=resource_type,
         instance_ids=instance_ids,
-        cves=(cve,) if cve else (),
+        cves=vulnerability_ids(
+            package.child("vulnerabilityId").text(), package.child("relatedVulnerabilities").texts()
+        ),
         updated_at=detail.child("updatedAt").text() or event.time,
+        attack_vector=attack_vector_of(vectors),
     )

@@ -86,11 +86,11 @@ async def shield(
     """The IPS rules for ``cve`` on ``known``'s policy or computer, or the report that no rule covers it."""
     rules = await ws.ips_rules_for_cve(cve)
     if not any(rule.covers(cve) for rule in rules):
-        return [
-            RecordUncoveredCve(cve, known.instance_id, finding.finding_id),
-            uncovered_cve_notice(cve, known.instance_id, about),
-        ]
-    on_policy = policy.assign_to == "policy" and known.policy_id is not None
+        uncovered: list[Action] = [RecordUncoveredCve(cve, known.instance_id, finding.finding_id)]
+        if finding.attack_vector is None or finding.attack_vector in policy.uncovered_notice_vectors:
+            uncovered.append(uncovered_cve_notice(cve, known.instance_id, about))
+        return uncovered
+    on_policy = policy.assign_to == "policy" and known.policy_id is not None and not protected(known, policy)
     target = f"policy {known.policy_id}" if on_policy else f"computer {known.computer_id}"
     assigned = await assigned_rules(known, ws, on_policy=on_policy)
     rule_ids = sorted(rule.id for rule in rules)
@@ -99,7 +99,7 @@ async def shield(
         [rule_id for rule_id in rule_ids if rule_id not in assigned],
         cve,
         policy,
-        policy_id=known.policy_id,
+        policy_id=known.policy_id if on_policy else None,
         computer_id=known.computer_id,
     )
     if assignment is not None:
@@ -120,6 +120,13 @@ async def assigned_rules(known: KnownInstance, ws: WorkloadSecurityClient, *, on
     if known.computer.intrusion_prevention is not None:
         return set(known.computer.intrusion_prevention.rule_ids)
     return set((await ws.computer_ips_assignments(known.computer_id)).assigned_rule_ids)
+
+
+def protected(known: KnownInstance, policy: InspectorPolicy) -> bool:
+    """Whether the computer's policy is one that ``protected_policies`` names (by name or ID)."""
+    names = {name.strip().casefold() for name in policy.protected_policies}
+    own = known.policy
+    return str(known.policy_id) in names or (own is not None and (own.name or "").strip().casefold() in names)
 
 
 def ips_mode(known: KnownInstance, *, on_policy: bool) -> str | None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from wsbridge.handlers._shared.fields import Node
 from wsbridge.handlers._shared.identifiers import arn_field, bucket_from, finding_id_from, instance_id_from
 from wsbridge.handlers._shared.severity import SEVERITY_LABELS
-from wsbridge.handlers.guardduty.finding import GuardDutyFinding
-from wsbridge.handlers.inspector.finding import InspectorFinding
+from wsbridge.handlers.guardduty.finding import TEST_PREFIX, GuardDutyFinding
+from wsbridge.handlers.inspector.finding import InspectorFinding, attack_vector_of, vulnerability_ids
 from wsbridge.handlers.macie.finding import MacieFinding
 
 if TYPE_CHECKING:
@@ -62,15 +62,17 @@ def read_guardduty(finding: Node, event: Event) -> GuardDutyFinding:
     found = resources(finding)
     fields = finding.child("ProductFields")
     arn_region = _GUARDDUTY_REGION.search(finding_arn)
+    finding_type = _native_type(finding.child("Types").texts())
     return GuardDutyFinding(
         finding_id=finding_id_from(finding_arn),
         account=finding.child("AwsAccountId").text(required=True) or "",
         region=_region(finding, found, event, arn_region.group(1) if arn_region else None),
-        finding_type=_native_type(finding.child("Types").texts()),
+        finding_type=finding_type,
         resource_type=_resource_type(found, GUARDDUTY_RESOURCE_TYPES),
         instance_ids=_instance_ids(found),
         severity=_numeric_severity(finding),
-        sample=fields.child("aws/guardduty/service/additionalInfo/sample").text() == "true",
+        sample=fields.child("aws/guardduty/service/additionalInfo/sample").text() == "true"
+        or finding_type.startswith(TEST_PREFIX),
         archived=_archived(finding)
         or "true" in (fields.child("aws/guardduty/service/archived").text(), fields.child("archived").text()),
         updated_at=finding.child("UpdatedAt").text(required=True) or "",
@@ -82,7 +84,13 @@ def read_inspector(finding: Node, event: Event) -> InspectorFinding:
     found = resources(finding)
     fields = finding.child("ProductFields")
     types = finding.child("Types").texts()
-    cves = [item.child("Id").text(required=True) or "" for item in finding.child("Vulnerabilities").items()]
+    vulnerabilities = finding.child("Vulnerabilities").items()
+    cves = [
+        cve
+        for item in vulnerabilities
+        for cve in vulnerability_ids(item.child("Id").text(required=True), item.child("RelatedVulnerabilities").texts())
+    ]
+    vectors = [cvss.child("BaseVector").text() or "" for item in vulnerabilities for cvss in item.child("Cvss").items()]
     classic_cve = fields.child("attributes/CVE_ID").text()
     instance_ids = _instance_ids(found) or tuple(filter(None, [fields.child("attributes/INSTANCE_ID").text()]))
     if any("Network Reachability" in kind for kind in types):
@@ -102,6 +110,7 @@ def read_inspector(finding: Node, event: Event) -> InspectorFinding:
         instance_ids=instance_ids,
         cves=tuple(dict.fromkeys([*cves, *filter(None, [classic_cve])])),
         updated_at=finding.child("UpdatedAt").text(required=True) or "",
+        attack_vector=attack_vector_of(vectors),
     )
 
 

@@ -174,7 +174,7 @@ def test_every_stop_timeout_leaves_the_daemon_a_valid_drain_deadline(template: d
 def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(template: dict[str, Any]) -> None:
     definition = container(template)
     environment = environment_of(definition)
-    secrets = {item["Name"]: item["ValueFrom"] for item in definition["Secrets"]}
+    secrets = {item["Name"]: item["ValueFrom"] for item in definition.get("Secrets", [])}
     assert definition["StopTimeout"] == {"Ref": "StopTimeoutSeconds"}
     assert environment["WSBRIDGE_STOP_TIMEOUT_SECONDS"] == {"Ref": "StopTimeoutSeconds"}
     assert environment["WSBRIDGE_DRAIN_SECONDS"] == {
@@ -185,7 +185,8 @@ def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(tem
     assert environment["WSBRIDGE_QUEUE_URL"] == {"Ref": "FindingsQueue"}
     assert environment["WSBRIDGE_DLQ_URL"] == {"Ref": "DeadLetterQueue"}
     assert environment["WSBRIDGE_NOTIFY_SNS_TOPIC_ARN"] == {"Ref": "NotificationTopicArn"}
-    assert secrets == {"WSBRIDGE_WS_API_KEY": {"Ref": "WsApiKeySecretArn"}}
+    assert secrets == {}, "the daemon reads the key secret itself, so a rotated key needs no redeploy"
+    assert environment["WSBRIDGE_WS_API_KEY_SECRET_ID"] == {"Ref": "WsApiKeySecretArn"}
     assert not any(name.startswith("AWS_ENDPOINT_URL") for name in environment)
     assert definition["ReadonlyRootFilesystem"] is True
     assert definition["User"] == "10001:10001"
@@ -211,15 +212,10 @@ def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) 
     assert wildcard == {"DescribeEc2", "ListRoles", "ReportConfigEvaluations", "ReadEdgeResources"}
 
 
-def test_execution_role_pulls_logs_and_reads_only_the_api_key_secret(template: dict[str, Any]) -> None:
+def test_execution_role_pulls_the_image_and_writes_logs_only(template: dict[str, Any]) -> None:
     granted = statements(template["Resources"]["ExecutionRole"])
     by_sid = {item["Sid"]: item for item in granted}
-    assert by_sid["ApiKeySecret"] == {
-        "Sid": "ApiKeySecret",
-        "Effect": "Allow",
-        "Action": "secretsmanager:GetSecretValue",
-        "Resource": {"Ref": "WsApiKeySecretArn"},
-    }
+    assert "secretsmanager:GetSecretValue" not in json.dumps(granted), "the task role reads the key secret"
     assert by_sid["Logs"]["Resource"] == {"Fn::GetAtt": ["LogGroup", "Arn"]}
     assert "ManagedPolicyArns" not in template["Resources"]["ExecutionRole"]["Properties"]
 

@@ -77,14 +77,15 @@ def protected_computers(count: int) -> list[dict[str, Any]]:
 
 
 def guardduty_detail(instance: str | None) -> dict[str, Any]:
-    """The ``detail`` of a new GuardDuty finding about ``instance`` (no instance id: a poison finding)."""
+    """The ``detail`` of a new GuardDuty finding about ``instance`` (``None``: a poison finding, whose
+    resource type is not a string)."""
     event = json.loads((EVENTS / "guardduty-canary-ec2-1.json").read_text())
     detail: dict[str, Any] = event["detail"]
     detail["id"] = uuid.uuid4().hex
     detail["arn"] = f"arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/{detail['id']}"
     detail["type"] = "UnauthorizedAccess:EC2/SSHBruteForce"
     if instance is None:
-        del detail["resource"]["instanceDetails"]["instanceId"]
+        detail["resource"]["resourceType"] = 7
     else:
         detail["resource"]["instanceDetails"]["instanceId"] = instance
     return detail

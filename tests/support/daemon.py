@@ -139,6 +139,11 @@ class Daemon:
             return []
         return [json.loads(line)["what"] for line in path.read_text().splitlines()]
 
+    def close_output(self) -> None:
+        """Close the reading end of a piped daemon's output, as when its terminal or log reader goes."""
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
     def signal(self, signum: int) -> None:
         self.process.send_signal(signum)
 
@@ -155,7 +160,10 @@ class Daemon:
                 self.process.wait()
 
 
-def start_daemon(queue: QueueUnderTest, workdir: Path, probe_dir: Path, **settings: Any) -> Daemon:
+def start_daemon(
+    queue: QueueUnderTest, workdir: Path, probe_dir: Path, *, piped: bool = False, **settings: Any
+) -> Daemon:
+    """``wsbridge run`` on ``queue``, its output to a log file, or (``piped``) to a pipe the test holds."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -172,8 +180,11 @@ def start_daemon(queue: QueueUnderTest, workdir: Path, probe_dir: Path, **settin
     )
     env.update({f"WSBRIDGE_{key.upper()}": str(value) for key, value in settings.items()})
     log_path = workdir / f"daemon-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([WSBRIDGE, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    if piped:
+        process = subprocess.Popen([WSBRIDGE, "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    else:
+        with log_path.open("wb") as log:
+            process = subprocess.Popen([WSBRIDGE, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
     daemon = Daemon(process, port, log_path, probe_dir, env)
     try:
         wait_for(lambda: daemon.get("/healthz")[0] == 200 or process.poll() is not None, 30, what="daemon /healthz")

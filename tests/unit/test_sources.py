@@ -48,7 +48,7 @@ def test_a_forged_guardduty_finding_is_rejected_before_the_handler_reads_it() ->
 
 
 def test_the_genuine_finding_is_handled_with_the_finding_read_once() -> None:
-    verdict = assess(body("guardduty-canary-ec2-1.json"), registry(), UnknownDetailTypePolicy.SKIP)
+    verdict = assess(body("guardduty-runtime-dockersocket-1.json"), registry(), UnknownDetailTypePolicy.SKIP)
 
     assert not verdict.source_refused
     assert verdict.triage.decision is Decision.HANDLE

@@ -25,8 +25,8 @@ def probe_dir(tmp_path: Path) -> Path:
 def daemon_factory(tmp_path: Path, probe_dir: Path) -> Iterator[Callable[..., Daemon]]:
     started: list[Daemon] = []
 
-    def start(queue: QueueUnderTest, **settings: Any) -> Daemon:
-        daemon = start_daemon(queue, tmp_path, probe_dir, **settings)
+    def start(queue: QueueUnderTest, *, piped: bool = False, **settings: Any) -> Daemon:
+        daemon = start_daemon(queue, tmp_path, probe_dir, piped=piped, **settings)
         started.append(daemon)
         return daemon
 

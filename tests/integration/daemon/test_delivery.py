@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -155,6 +156,58 @@ def test_sigterm_drains_finishes_or_releases_and_a_restart_processes_the_rest_on
     for event in quick + slow:
         assert restarted.probe_records(event["id"]).count("done") == 1
     wait_for(lambda: queue.depth() == 0, 60, what="an empty queue")
+
+
+def test_sigterm_with_the_log_reader_gone_exits_within_the_drain_and_releases_in_flight_messages(
+    queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
+) -> None:
+    queue = queue_factory(visibility_timeout=120)
+    settings = {"drain_seconds": 5, "stop_timeout_seconds": 30, "visibility_timeout_seconds": 120}
+    daemon = daemon_factory(queue, piped=True, **settings)
+    daemon.close_output()
+    quick = probe_event(run_id)
+    queue.send(json.dumps(quick))
+    wait_for(lambda: daemon.metric("wsbridge_messages_processed_total", outcome="success") == 1, 60, what="a success")
+    assert daemon.metric("wsbridge_log_write_failures_total") >= 1, "its canonical log line was dropped, not fatal"
+    slow = [probe_event(run_id, sleep_seconds=SLOW_SECONDS, sleep_attempts=1) for _ in range(3)]
+    for event in slow:
+        queue.send(json.dumps(event))
+    wait_for(lambda: all(daemon.probe_records(e["id"]) for e in slow), 60, what="3 handlers in flight")
+
+    started = time.monotonic()
+    daemon.signal(signal.SIGTERM)
+    daemon.wait(timeout=settings["drain_seconds"] + 20)
+
+    assert time.monotonic() - started < settings["drain_seconds"] + 20
+    assert all(daemon.probe_records(e["id"]) == ["start"] for e in slow)
+    wait_for(lambda: _visible(queue) == len(slow), 30, what="the in-flight messages to be released")
+
+
+def test_metric_labels_stay_bounded_whatever_detail_types_and_sources_arrive(
+    queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
+) -> None:
+    queue = queue_factory()
+    daemon = daemon_factory(queue)
+    made_up = [f"Made Up {uuid.uuid4().hex[:8]}" for _ in range(5)]
+    for detail_type in made_up:
+        queue.send(json.dumps({**probe_event(run_id), "detail-type": detail_type}))
+    queue.send(json.dumps({**probe_event(run_id), "source": f"forged.{uuid.uuid4().hex[:8]}"}))
+    wait_for(lambda: len(daemon.message_lines()) == 6, 60, what="six canonical log lines")
+
+    _, text = daemon.get("/metrics")
+    series = [line for line in text.splitlines() if line.startswith("wsbridge_messages_processed_total{")]
+    assert len(series) == 2, series
+    assert daemon.metric("wsbridge_messages_processed_total", detail_type="unknown", outcome="skipped") == 5
+    assert daemon.metric("wsbridge_messages_processed_total", detail_type="unknown", outcome="dead_letter") == 1
+    assert daemon.metric("wsbridge_refused_sources_total", detail_type="wsbridge Probe") == 1
+    assert not any(detail_type in text for detail_type in made_up)
+    logged = sorted(line["detail_type"] for line in daemon.message_lines())
+    assert logged == sorted([*made_up, "wsbridge Probe"]), "the canonical log line keeps the real detail-type"
+
+
+def _visible(queue: QueueUnderTest) -> int:
+    attributes = queue.sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def test_sigkill_mid_flight_messages_return_after_visibility_timeout(

@@ -1,13 +1,18 @@
-"""GuardDuty planning against the WS sandbox: scans for protected instances, notices for the others."""
+"""GuardDuty planning against the WS sandbox: graded protection.
+
+Fully protected instances get scans, managed and online agents with gaps get the scans their modules
+support and a notice naming the gaps, unknown, unmanaged or offline ones a notice only.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from support.handler_samples import event_from, registry, sample_document
-from support.planning import RecordingNotifier, brief, context
+from support.planning import RecordingNotifier, brief, context, seed
 from support.sandbox import admin
 
 from wsbridge.consumer.actions import Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
@@ -28,6 +33,20 @@ def finding(instance_id: str, finding_type: str = "UnauthorizedAccess:EC2/SSHBru
     document["detail"]["resource"]["instanceDetails"]["instanceId"] = instance_id
     document["detail"].update(type=finding_type, **detail)
     return event_from(document)
+
+
+@pytest.fixture
+def reseed(sandbox: str) -> Iterator[Callable[..., None]]:
+    """Seeds the sandbox with one computer's top-level sections replaced; the planning seed comes back after."""
+
+    def change(computer_id: int, **changes: Any) -> None:
+        document = seed()
+        computer = next(item for item in document["computers"] if item["ID"] == computer_id)
+        computer.update(changes)
+        admin(sandbox, "POST", "seed", {"computers": document["computers"]})
+
+    yield change
+    admin(sandbox, "POST", "seed", {"computers": seed()["computers"]})
 
 
 async def plan(event: Event, planning: HandlerContext, **policy: Any) -> list[Any]:
@@ -94,18 +113,59 @@ async def test_an_unknown_instance_is_a_notice_with_what_the_team_needs(planning
     assert "not known to Workload Security" in details["reason"]
 
 
-async def test_an_unprotected_instance_notice_says_why(planning: HandlerContext) -> None:
-    [notice] = await plan(finding(LEGACY), planning)
+async def test_a_managed_agent_with_gaps_gets_the_scans_it_supports_and_a_notice_naming_the_gaps(
+    planning: HandlerContext,
+) -> None:
+    scan, notice = await plan(finding(LEGACY, "Backdoor:EC2/C&CActivity.B!DNS"), planning)
 
+    assert scan == RunRecommendationScan(4, apply=True)
+    assert brief(notice) == f"notify:partly-protected-instance:{LEGACY}"
     assert (notice.details["computer_id"], notice.details["computer_name"]) == (4, "demo-legacy-1")
-    assert "anti malware is off" in notice.details["reason"]
-    assert "intrusion prevention is in detect mode" in notice.details["reason"]
+    assert "anti malware is off" in notice.details["gaps"]
+    assert "intrusion prevention is in detect mode, not prevent" in notice.details["gaps"]
+    assert notice.details["scans"] == ["recommendation_scan"]
+
+
+async def test_integrity_monitoring_on_a_schedule_still_gets_its_integrity_scan(
+    planning: HandlerContext, reseed: Callable[..., None]
+) -> None:
+    web = next(item for item in seed()["computers"] if item["ID"] == 1)
+    scheduled = {"agentStatus": "active", "agentStatusMessage": "On, scheduled"}
+    reseed(1, integrityMonitoring={**web["integrityMonitoring"], "state": "on", "moduleStatus": scheduled})
+
+    actions = await plan(finding(WEB_1), planning)
+
+    assert [brief(action) for action in actions] == [
+        "recommendation_scan:1",
+        "integrity_scan:1",
+        f"notify:partly-protected-instance:{WEB_1}",
+    ]
+    assert actions[-1].details["gaps"] == ["integrity monitoring is not real-time (On, scheduled)"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"computerStatus": {"agentStatus": "inactive", "agentStatusMessages": ["Managed (Offline)"]}}, "inactive"),
+        ({"agentFingerPrint": None}, "no activated agent"),
+    ],
+)
+async def test_an_offline_or_unmanaged_agent_gets_a_notice_only(
+    changes: dict[str, Any], reason: str, planning: HandlerContext, reseed: Callable[..., None]
+) -> None:
+    reseed(1, **changes)
+
+    [notice] = await plan(finding(WEB_1), planning)
+
+    assert brief(notice) == f"notify:unprotected-instance:{WEB_1}"
+    assert reason in notice.details["reason"]
 
 
 async def test_the_affected_account_is_the_findings_not_the_receivers(planning: HandlerContext) -> None:
     document = sample_document("guardduty-canary-ec2-1.json")
     document["account"] = "999999999999"
     document["detail"]["resource"]["instanceDetails"]["instanceId"] = "i-0123456789abcdef0"
+    document["detail"]["type"] = "UnauthorizedAccess:EC2/SSHBruteForce"
 
     [notice] = await plan(event_from(document), planning)
 
@@ -117,14 +177,14 @@ async def test_without_a_notification_channel_the_notice_goes_to_the_log(
 ) -> None:
     quiet = dataclasses.replace(services, notify=None)
 
-    [notice] = await plan(finding(LEGACY), context(quiet))
+    [notice] = await plan(finding("i-0123456789abcdef0"), context(quiet))
     [executed] = await Executor(quiet, MemoryDedupeStore(), window_seconds=60, dry_run=False).execute([notice])
 
     assert isinstance(notice, Notify)
     assert executed.result == "done"
     logged = capsys.readouterr().out
     assert '"event": "notice"' in logged or "notice" in logged
-    assert f"{LEGACY}, which Workload Security does not protect" in logged
+    assert "i-0123456789abcdef0, which Workload Security does not protect" in logged
 
 
 async def test_many_findings_about_one_instance_send_one_notice_per_window(
@@ -134,7 +194,7 @@ async def test_many_findings_about_one_instance_send_one_notice_per_window(
     for severity in (2.0, 5.0, 8.0):
         await executor.execute(await plan(finding(LEGACY, severity=severity), planning))
 
-    assert [topic for topic, _, _ in notifier.sent] == ["unprotected-instance"]
+    assert [topic for topic, _, _ in notifier.sent] == ["partly-protected-instance"]
 
 
 async def test_a_retry_plans_the_same_actions(planning: HandlerContext) -> None:

@@ -130,3 +130,58 @@ async def test_cve_case_does_not_matter(cve: str, planning: HandlerContext) -> N
     [assignment] = await plan(vulnerability(cve), planning)
 
     assert assignment.cve == "CVE-2022-40982"
+
+
+async def test_a_ghsa_finding_is_answered_through_its_related_cves(planning: HandlerContext) -> None:
+    def ghsa(detail: dict[str, Any]) -> None:
+        detail["packageVulnerabilityDetails"]["vulnerabilityId"] = "GHSA-jfh8-c2jp-5v3q"
+        detail["packageVulnerabilityDetails"]["relatedVulnerabilities"] = ["CVE-2021-44228", "RHSA-2021:5138"]
+
+    event = with_detail(sample_event(SAMPLE), ghsa)
+
+    assert await plan(event, planning) == [AssignIpsRules((1003, 4211), policy_id=2, cve="CVE-2021-44228")]
+
+
+def test_a_ghsa_finding_without_related_cves_is_skipped() -> None:
+    event = with_detail(
+        sample_event(SAMPLE),
+        lambda detail: detail["packageVulnerabilityDetails"].update(
+            vulnerabilityId="GHSA-xxxx", relatedVulnerabilities=[]
+        ),
+    )
+
+    verdict = registry()["Inspector2 Finding"].triage(event)
+
+    assert verdict.decision is Decision.SKIP
+    assert "GHSA-xxxx is not a CVE id" in verdict.reason
+
+
+def local_only(cve: str) -> Event:
+    def edit(detail: dict[str, Any]) -> None:
+        detail["packageVulnerabilityDetails"]["vulnerabilityId"] = cve
+        detail["packageVulnerabilityDetails"]["cvss"] = [
+            {"baseScore": 5.5, "scoringVector": "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", "version": "3.1"}
+        ]
+        detail.pop("inspectorScoreDetails", None)
+
+    return with_detail(sample_event(SAMPLE), edit)
+
+
+async def test_uncovered_local_only_cves_are_counted_but_not_noticed_when_only_network_vectors_notify(
+    planning: HandlerContext,
+) -> None:
+    before = uncovered()
+
+    actions = await plan(local_only("CVE-2099-0002"), planning, uncovered_notice_vectors=["network", "adjacent"])
+
+    assert [action.kind for action in actions] == ["uncovered_cve"]
+    assert uncovered() == before
+    notified = await plan(local_only("CVE-2099-0002"), planning)
+    assert [action.kind for action in notified] == ["uncovered_cve", "notify"]
+
+
+async def test_a_protected_policy_is_never_modified_its_computer_gets_the_rules(planning: HandlerContext) -> None:
+    for named in (["Web Servers"], ["2"]):
+        actions = await plan(vulnerability(), planning, protected_policies=named)
+
+        assert actions == [AssignIpsRules((4305,), computer_id=2, cve="CVE-2022-40982")]

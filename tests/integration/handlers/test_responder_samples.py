@@ -35,9 +35,7 @@ MALWARE_3 = [*SCANS_3, "malware_scan:3"]
 DEFAULT: dict[str, Plan] = {
     "guardduty-backdoor-ccactivity-dns-1.json": Plan("skip", ["i-99999999"], []),
     "guardduty-backdoor-dos-tcp-1.json": Plan("skip", ["i-99999999"], []),
-    "guardduty-canary-ec2-1.json": Plan(
-        "handle", ["i-05746eb48123455e0"], [NOTIFY_UNPROTECTED + "i-05746eb48123455e0"]
-    ),
+    "guardduty-canary-ec2-1.json": Plan("skip", ["i-05746eb48123455e0"], []),
     "guardduty-eks-anonymous-1.json": Plan("skip", [], []),
     "guardduty-iamuser-maliciousip-1.json": Plan("skip", [], []),
     "guardduty-iamuser-torcaller-1.json": Plan("skip", [], []),
@@ -66,6 +64,11 @@ DEMO_CHANGES: dict[str, Plan] = {
     ),
     "guardduty-backdoor-dos-tcp-1.json": Plan(
         "handle", ["i-99999999"], [*MALWARE_3, "notify:scanned-instance:i-99999999"]
+    ),
+    "guardduty-canary-ec2-1.json": Plan(
+        "handle",
+        ["i-05746eb48123455e0"],
+        ["recommendation_scan:4", "notify:partly-protected-instance:i-05746eb48123455e0"],
     ),
     "guardduty-ssh-bruteforce-1.json": Plan("handle", ["i-99999999"], SCANS_3),
     "guardduty-trojan-blackhole-dns-1.json": Plan(

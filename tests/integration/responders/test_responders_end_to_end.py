@@ -117,7 +117,7 @@ def test_the_same_finding_natively_and_through_security_hub_is_acted_on_once(
     assert sandbox.scans() == [(RECOMMENDATION, web_2), (INTEGRITY, web_2)]
 
 
-def test_findings_on_an_unprotected_instance_notify_the_team_once(
+def test_findings_on_a_partly_protected_instance_get_its_scans_and_notify_the_team_once(
     responder: Callable[..., Daemon], queue: QueueUnderTest, sandbox: SandboxLog, notifications: Notifications
 ) -> None:
     daemon = responder()
@@ -128,13 +128,14 @@ def test_findings_on_an_unprotected_instance_notify_the_team_once(
     finished(daemon, 3)
 
     [notice] = notifications.received()
-    assert (notice["source"], notice["topic"]) == ("wsbridge", "unprotected-instance")
+    assert (notice["source"], notice["topic"]) == ("wsbridge", "partly-protected-instance")
     details = notice["details"]
     assert (details["instance_id"], details["account"], details["region"]) == (legacy, "123456789012", "us-east-1")
     assert details["finding_type"] == "UnauthorizedAccess:EC2/SSHBruteForce"
     assert details["console_url"].startswith("https://us-east-1.console.aws.amazon.com/guardduty/")
-    assert "anti malware is off" in details["reason"]
-    assert [(call["method"], call["path"], call["body"]) for call in sandbox.writes()] == []
+    assert "anti malware is off" in details["gaps"]
+    assert details["scans"] == ["recommendation_scan"]
+    assert sandbox.scans() == [(RECOMMENDATION, sandbox.computer_id("demo-legacy-1"))]
 
 
 def test_an_uncovered_cve_is_counted_and_reported(

@@ -163,13 +163,14 @@ async def test_recommendation_scan_assigns_what_it_recommends(sandbox: Any, make
     await make_client().run_recommendation_scan(1)
     calls = await sandbox.calls()
     assert paths(calls) == [
+        "POST /api/scheduledtasks/search",
         "GET /api/computers/1/intrusionprevention/assignments",
         "POST /api/scheduledtasks",
-        "DELETE /api/scheduledtasks/1",
         "GET /api/computers/1/intrusionprevention/assignments",
         "POST /api/computers/1/intrusionprevention/assignments",
-    ]
-    task = calls[1]["body"]
+        "DELETE /api/scheduledtasks/1",
+    ], "an unfinished scan is looked for first; the scan's task is removed once its results are applied"
+    task = calls[2]["body"]
     assert task["type"] == "scan-for-recommendations" and task["runNow"] is True
     assert task["scheduleDetails"] == {
         "recurrenceType": "none",
@@ -177,6 +178,7 @@ async def test_recommendation_scan_assigns_what_it_recommends(sandbox: Any, make
         "onceOnlyScheduleParameters": {"startTime": 0},
     }
     assert task["scanForRecommendationsTaskParameters"] == {"computerFilter": {"type": "computer", "computerID": 1}}
+    assert task["name"].startswith("wsbridge recommendation scan computer 1 after 0 ")
     assert calls[4]["body"] == {"ruleIDs": [2874, 4410]}
     computer = await sandbox.computer(1)
     assert {2874, 4410, 4411} <= set(computer["_sandbox"]["effectiveRuleIDs"])
@@ -212,9 +214,9 @@ async def test_auto_apply_mode_assigns_where_the_policy_does_not_auto_apply(
     sandbox: Any, make_client: MakeClient
 ) -> None:
     await make_client(recommendations="auto-apply").run_recommendation_scan(1)
-    calls = await sandbox.calls()
-    assert calls[-1]["path"] == "/api/computers/1/intrusionprevention/assignments"
-    assert calls[-1]["body"] == {"ruleIDs": [2874, 4410]}
+    [assigned] = [call for call in await sandbox.calls() if call["method"] == "POST" and "assignments" in call["path"]]
+    assert assigned["path"] == "/api/computers/1/intrusionprevention/assignments"
+    assert assigned["body"] == {"ruleIDs": [2874, 4410]}
 
 
 async def test_waits_for_a_slow_scan(sandbox: Any, make_client: MakeClient) -> None:

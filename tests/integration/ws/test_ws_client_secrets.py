@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -65,3 +66,58 @@ async def test_the_key_is_not_in_logs_reprs_or_errors(
         "CircuitOpenError",
         "AuthError",
     }
+
+
+class RotatingSecret:
+    """A key source whose secret has been rotated to the sandbox's key; counts its reads."""
+
+    def __init__(self, value: str = "sandbox-key") -> None:
+        self.value = value
+        self.reads = 0
+
+    async def __call__(self) -> str:
+        self.reads += 1
+        return self.value
+
+
+async def test_a_401_reads_the_rotated_key_again_and_the_call_succeeds(sandbox: Any) -> None:
+    secret = RotatingSecret()
+    client = WorkloadSecurityClient(sandbox.api_url, "retired-key-0b1c", key_source=secret)
+    try:
+        computer = await client.get_computer(1)
+        await client.get_computer(1)
+    finally:
+        await client.close()
+
+    assert computer.id == 1
+    assert secret.reads == 1, "one read after the 401, none while the key works"
+
+
+async def test_a_key_that_stays_refused_is_an_auth_error_after_one_read(sandbox: Any) -> None:
+    secret = RotatingSecret("still-wrong-9d2e")
+    client = WorkloadSecurityClient(sandbox.api_url, "retired-key-0b1c", key_source=secret)
+    try:
+        with pytest.raises(WorkloadSecurityError) as refused:
+            await client.check()
+    finally:
+        await client.close()
+
+    assert refused.value.status == 401
+    assert secret.reads == 1
+
+
+async def test_the_key_is_read_again_on_a_timer(sandbox: Any, make_client: MakeClient) -> None:
+    from wsbridge.consumer.workload_security import ClientOptions
+
+    secret = RotatingSecret()
+    client = WorkloadSecurityClient(
+        sandbox.api_url, "sandbox-key", ClientOptions(api_key_refresh_seconds=0.05), key_source=secret
+    )
+    try:
+        await client.check()
+        await asyncio.sleep(0.06)
+        await client.check()
+    finally:
+        await client.close()
+
+    assert secret.reads == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from wsbridge.consumer.actions import AssignIpsRules, Notify, RunIntegrityScan, RunMalwareScan, RunRecommendationScan
+from wsbridge.consumer.workload_security import ModuleVerdict, ProtectionVerdict
 from wsbridge.handlers._shared.identifiers import bucket_from, finding_id_from, instance_id_from
 from wsbridge.handlers._shared.plans import unique
 from wsbridge.handlers._shared.policy import load_policy
@@ -54,6 +55,12 @@ def test_unparseable_timestamps_are_kept(text: str) -> None:
     assert canonical_time(text) == text
 
 
+def protected_verdict(computer_id: int) -> ProtectionVerdict:
+    running = ModuleVerdict("on", "active", None, True)
+    modules = {"anti_malware": running, "integrity_monitoring": running}
+    return ProtectionVerdict(computer_id, True, True, True, modules, (), online=True)
+
+
 @pytest.mark.parametrize(
     ("finding_type", "malware"),
     [
@@ -66,7 +73,7 @@ def test_unparseable_timestamps_are_kept(text: str) -> None:
 def test_a_protected_instance_is_scanned_and_malware_families_add_a_malware_scan(
     finding_type: str, malware: bool
 ) -> None:
-    actions = guardduty_scans(42, finding_type, load_policy(GuardDutyPolicy, {}))
+    actions = guardduty_scans(protected_verdict(42), finding_type, load_policy(GuardDutyPolicy, {}))
 
     assert actions[:2] == [RunRecommendationScan(42, apply=True), RunIntegrityScan(42)]
     assert (RunMalwareScan(42) in actions) is malware

@@ -54,8 +54,8 @@ TABLE: dict[str, Expect] = {
         "skip", "sample finding", {**GD_EC2, "account": "973743533182", "region": "us-east-2"}
     ),
     "guardduty-canary-ec2-1.json": Expect(
-        "handle",
-        "Canary:EC2/Stateless.IntegTest on i-05746eb48123455e0",
+        "skip",
+        "Canary:EC2/Stateless.IntegTest is a test (Canary) finding (include_samples = false)",
         {**GD_EC2, "instance_ids": ["i-05746eb48123455e0"], "finding_id": "16afba5c5c43e07c9e3e5e2e544e95df"},
     ),
     "guardduty-eks-anonymous-1.json": Expect(

@@ -113,3 +113,31 @@ def test_the_policy_fills_in_a_state_the_computer_record_lacks() -> None:
     verdict = protection_verdict(bare, policy)
     assert verdict.intrusion_prevention_mode == "detect"
     assert "intrusion prevention is not active (no status)" in verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("changes", "grade", "scans"),
+    [
+        ({}, "full", {"recommendation", "integrity", "malware"}),
+        (
+            {"integrityMonitoring__state": "on", "integrityMonitoring__moduleStatus__agentStatusMessage": "On"},
+            "partial",
+            {"recommendation", "integrity", "malware"},
+        ),
+        ({"intrusionPrevention__state": "detect"}, "partial", {"recommendation", "integrity", "malware"}),
+        ({"antiMalware__state": "off"}, "partial", {"recommendation", "integrity"}),
+        (
+            {"computerStatus": {"agentStatus": "inactive", "agentStatusMessages": ["Managed (Offline)"]}},
+            "unreachable",
+            set(),
+        ),
+        ({"agentFingerPrint": None}, "unreachable", set()),
+    ],
+)
+def test_protection_is_graded_and_a_reachable_agent_runs_the_scans_its_modules_support(
+    changes: dict[str, Any], grade: str, scans: set[str]
+) -> None:
+    verdict = protection_verdict(computer(**changes))
+
+    assert verdict.grade == grade
+    assert {kind for kind in ("recommendation", "integrity", "malware") if verdict.can_scan(kind)} == scans
