@@ -1,4 +1,4 @@
-"""The ``wsbridge`` command: run | check | handlers | explain | replay."""
+"""The ``wsbridge`` command: run | check | handlers | explain | replay | dlq | coverage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from wsbridge.consumer import dlq
 from wsbridge.consumer.dispatch import Registry, RegistryError
 from wsbridge.consumer.handler import Triage
 from wsbridge.consumer.inputs import read_bodies
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--dry-run", action="store_true", help="plan only; execute nothing")
     replay.add_argument("files", nargs="*", help="event files (one event, a JSON array or JSON lines)")
     replay.set_defaults(command=_replay)
+    dlq.add_commands(commands)
     return parser
 
 
