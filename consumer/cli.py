@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from wsbridge.consumer import dlq
+from wsbridge.consumer import coverage_command, dlq
 from wsbridge.consumer.dispatch import Registry, RegistryError
 from wsbridge.consumer.handler import Triage
 from wsbridge.consumer.inputs import read_bodies
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("files", nargs="*", help="event files (one event, a JSON array or JSON lines)")
     replay.set_defaults(command=_replay)
     dlq.add_commands(commands)
+    coverage_command.add_command(commands)
     return parser
 
 
