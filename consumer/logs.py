@@ -8,6 +8,7 @@ import sys
 import orjson
 import structlog
 
+from wsbridge.consumer.console_line import shorten_message_line
 from wsbridge.consumer.settings import LogFormat
 
 
@@ -22,7 +23,7 @@ def configure_logging(log_format: LogFormat = LogFormat.AUTO, level: str = "info
     ]
     renderer: list[structlog.typing.Processor]
     if use_console:
-        renderer = [structlog.dev.ConsoleRenderer()]
+        renderer = [shorten_message_line, structlog.dev.ConsoleRenderer()]
         factory: structlog.typing.WrappedLogger = structlog.PrintLoggerFactory(sys.stderr)
     else:
         renderer = [
