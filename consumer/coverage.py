@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from wsbridge.consumer.aws import AwsClients
     from wsbridge.consumer.workload_security import Computer, Policy, WorkloadSecurityClient
 
-_LOOKUPS_AT_ONCE = 8
-
 
 class Coverage(StrEnum):
     """How well Workload Security covers one running instance."""
@@ -31,15 +29,18 @@ class Coverage(StrEnum):
     UNKNOWN = "unknown"
 
 
+_LOOKUPS_AT_ONCE = 8
+
+
 @dataclass(frozen=True, slots=True)
 class InstanceCoverage:
     """One running instance and its coverage."""
 
-    account: str
-    region: str
     instance_id: str
     name: str | None
     coverage: Coverage
+    account: str
+    region: str
     computer_id: int | None = None
     missing_modules: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
@@ -91,7 +92,7 @@ class CoverageWalk:
         async with self._slots:
             computers = await self._ws.find_computers_by_instance_id(instance_id)
             if not computers:
-                return InstanceCoverage(account, region, instance_id, name, Coverage.UNKNOWN)
+                return InstanceCoverage(instance_id, name, Coverage.UNKNOWN, account, region)
             computer = computers[0]
             verdict = protection_verdict(computer, await self._policy(computer))
         if verdict.protected:
@@ -104,7 +105,7 @@ class CoverageWalk:
         if coverage is not Coverage.PARTLY_PROTECTED:
             missing = []
         return InstanceCoverage(
-            account, region, instance_id, name, coverage, computer.id, missing, list(verdict.reasons)
+            instance_id, name, coverage, account, region, computer.id, missing, list(verdict.reasons)
         )
 
     async def _policy(self, computer: Computer) -> Policy | None:
