@@ -1,4 +1,4 @@
-"""The ``wsbridge`` command: run | check | handlers | explain | replay | waf-audit."""
+"""The ``wsbridge`` command: run | check | handlers | explain | replay | waf-audit | dlq | coverage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from wsbridge.consumer import coverage_command, dlq
 from wsbridge.consumer.dispatch import Registry, RegistryError
 from wsbridge.consumer.handler import Triage
 from wsbridge.consumer.inputs import read_bodies
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--dry-run", action="store_true", help="report only, even with --apply (the default)")
     audit.add_argument("--apply", action="store_true", help="add the recommended rule groups to the web ACLs")
     audit.set_defaults(command=_waf_audit)
+    dlq.add_commands(commands)
+    coverage_command.add_command(commands)
     return parser
 
 

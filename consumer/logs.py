@@ -14,6 +14,7 @@ import orjson
 import structlog
 
 from wsbridge.consumer import metrics
+from wsbridge.consumer.console_line import shorten_message_line
 from wsbridge.consumer.settings import LogFormat
 
 
@@ -55,7 +56,7 @@ def configure_logging(log_format: LogFormat = LogFormat.AUTO, level: str = "info
     ]
     renderer: list[structlog.typing.Processor]
     if use_console:
-        renderer = [structlog.dev.ConsoleRenderer()]
+        renderer = [shorten_message_line, structlog.dev.ConsoleRenderer()]
         factory = dropping_factory(sys.stderr, "\n")
     else:
         renderer = [

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 from wsbridge.consumer.handler import Handler, Plan, Triage
 from wsbridge.handlers._shared.fields import InvalidField
 from wsbridge.handlers._shared.policy import Policy, load_policy
+from wsbridge.handlers._shared.routing_tags import with_routing_tags
 
 if TYPE_CHECKING:
     from wsbridge.consumer.envelope import Event
@@ -49,10 +50,10 @@ class FindingHandler(PolicyHandler[PolicyT], Generic[FindingT, PolicyT]):
     """A handler whose ``handle`` verdicts carry the finding read at triage (:meth:`Triage.about`)."""
 
     async def plan(self, event: Event, triage: Triage, context: HandlerContext) -> Plan:
-        """:meth:`respond` to the finding that triage read."""
+        """:meth:`respond` to the finding that triage read; notices get the tags that routes look at."""
         if triage.finding is None:
             raise TypeError(f"handler {self.name} decided to handle {event.id} without the finding")
-        return await self.respond(cast(FindingT, triage.finding), context)
+        return await with_routing_tags(await self.respond(cast(FindingT, triage.finding), context), context)
 
     @abstractmethod
     async def respond(self, finding: FindingT, context: HandlerContext) -> Plan:
