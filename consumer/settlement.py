@@ -3,8 +3,10 @@
 A message's processing ends in an :class:`OutcomeKind`. Success, skipped and duplicate delete it.
 A failure is classified by :func:`classify`: ``dead_letter`` copies it to the dead-letter queue with a
 one-line reason (:func:`dead_letter_reason`) and deletes it; ``retry`` hands it back to SQS after
-:func:`retry_delay` (or after the seconds a handler asked for with :class:`RetryLater`), until the
-queue's maxReceiveCount moves it to the DLQ that :func:`dead_letter_queue_url` finds.
+:func:`retry_delay` (or after the seconds a handler asked for with :class:`RetryLater`). On the
+queue's last allowed receive (:func:`out_of_receives`, from its RedrivePolicy's maxReceiveCount) a
+retry is dead-lettered with its reason instead, rather than left for SQS to move without one to the
+DLQ that :func:`dead_letter_queue_url` finds.
 """
 
 from __future__ import annotations
@@ -111,3 +113,18 @@ async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
     except Exception as error:
         raise StartupError(f"cannot find the dead-letter queue {arn}: {error}") from None
     return str(found["QueueUrl"])
+
+
+async def max_receive_count(settings: Settings, sqs: Any) -> int | None:
+    """The queue's RedrivePolicy maxReceiveCount, or ``None`` when it has none or cannot be read."""
+    try:
+        response = await sqs.get_queue_attributes(QueueUrl=settings.queue_url, AttributeNames=["RedrivePolicy"])
+        policy = response.get("Attributes", {}).get("RedrivePolicy")
+        return int(orjson.loads(policy)["maxReceiveCount"]) if policy else None
+    except Exception:
+        return None
+
+
+def out_of_receives(receive_count: int, max_receives: int | None) -> bool:
+    """Whether this receive is the queue's last: a retry now would reach the DLQ without a reason."""
+    return max_receives is not None and receive_count >= max_receives

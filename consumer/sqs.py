@@ -49,12 +49,18 @@ class QueueClient:
     """Calls against the findings queue and its dead-letter queue."""
 
     def __init__(
-        self, client: Any, queue_url: str, dlq_url: str | None, on_error: QueueErrorObserver = _ignore
+        self,
+        client: Any,
+        queue_url: str,
+        dlq_url: str | None,
+        on_error: QueueErrorObserver = _ignore,
+        max_receive_count: int | None = None,
     ) -> None:
-        """``client`` is an aiobotocore SQS client."""
+        """``client`` is an aiobotocore SQS client; ``max_receive_count`` is the queue's RedrivePolicy's."""
         self._client = client
         self.queue_url = queue_url
         self.dlq_url = dlq_url
+        self.max_receive_count = max_receive_count
         self._on_error = on_error
         self._log = structlog.get_logger("wsbridge.sqs")
 

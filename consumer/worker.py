@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -18,7 +19,7 @@ import structlog
 from wsbridge.consumer.middleware import Middleware, Processed
 from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
-from wsbridge.consumer.settlement import classify, settle_delay
+from wsbridge.consumer.settlement import classify, out_of_receives, settle_delay
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
 MAX_VISIBILITY_SECONDS = 43200
@@ -68,6 +69,9 @@ class MessageWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
         on_settling()
+        if outcome.kind is OutcomeKind.RETRY and out_of_receives(message.receive_count, self._queue.max_receive_count):
+            last = f"receive {message.receive_count} of {self._queue.max_receive_count}, no retry left"
+            outcome = dataclasses.replace(outcome, kind=OutcomeKind.DEAD_LETTER, reason=f"{outcome.reason} ({last})")
         delay = await self._settle(message, outcome)
         self.record(message, outcome, started, delay)
 

@@ -11,6 +11,7 @@ from wsbridge.consumer.settlement import (
     TransientError,
     classify,
     dead_letter_reason,
+    out_of_receives,
     requested_delay,
     retry_delay,
     settle_delay,
@@ -79,3 +80,13 @@ def test_a_requested_delay_wins_over_the_backoff() -> None:
 def test_the_dead_letter_reason_is_bounded_and_never_empty() -> None:
     assert dead_letter_reason("") == "-"
     assert len(dead_letter_reason("x" * 5000)) == 1000
+
+
+@pytest.mark.parametrize(
+    ("receive_count", "max_receives", "last"),
+    [(1, 5, False), (4, 5, False), (5, 5, True), (7, 5, True), (9, None, False)],
+)
+def test_a_retry_on_the_queues_last_receive_is_out_of_receives(
+    receive_count: int, max_receives: int | None, last: bool
+) -> None:
+    assert out_of_receives(receive_count, max_receives) is last

@@ -63,7 +63,7 @@ def test_transient_failures_retry_with_growing_delay_then_succeed_once(
     assert queue.depth(queue.dlq_url) == 0
 
 
-def test_a_message_that_always_fails_transiently_ends_in_the_dlq_after_max_receives(
+def test_a_message_that_always_fails_transiently_is_dead_lettered_with_its_reason_on_the_last_receive(
     queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
 ) -> None:
     queue = queue_factory(max_receive_count=3)
@@ -73,7 +73,10 @@ def test_a_message_that_always_fails_transiently_ends_in_the_dlq_after_max_recei
     [dead] = queue.drain_dlq(1, timeout=120)
     assert json.loads(dead["Body"])["id"] == event["id"]
     assert daemon.probe_records(event["id"]) == ["start"] * 3
-    assert daemon.metric("wsbridge_messages_processed_total", outcome="retry") == 3
+    assert daemon.metric("wsbridge_messages_processed_total", outcome="retry") == 2
+    assert daemon.metric("wsbridge_messages_processed_total", outcome="dead_letter") == 1
+    reason = dead["MessageAttributes"]["wsbridge-reason"]["StringValue"]
+    assert "probe failing on purpose (attempt 3)" in reason and "receive 3 of 3, no retry left" in reason
 
 
 def test_malformed_bodies_go_to_the_dlq_after_one_receive_and_the_daemon_stays_healthy(

@@ -22,6 +22,16 @@ def wsbridge(queue: QueueUnderTest, *args: str) -> subprocess.CompletedProcess[s
     return subprocess.run([WSBRIDGE, *args], capture_output=True, text=True, env=env, timeout=120)
 
 
+def exhaust_receives(queue: QueueUnderTest) -> None:
+    """Receive the queue's one message until SQS moves it to the DLQ, as when its consumer keeps crashing."""
+
+    def receive_once() -> bool:
+        queue.sqs.receive_message(QueueUrl=queue.url, VisibilityTimeout=0, WaitTimeSeconds=1)
+        return queue.depth(queue.dlq_url) == 1
+
+    wait_for(receive_once, 60, interval=0, what="SQS to move the message after maxReceiveCount receives")
+
+
 def json_lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
@@ -31,19 +41,21 @@ def test_poison_is_listed_with_its_reason_shown_and_redriven_back_to_the_queue(
     queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
 ) -> None:
     queue = queue_factory(max_receive_count=2)
+    failing = probe_event(run_id, fail_times=100)
+    failing_id = queue.send(json.dumps(failing))
+    exhaust_receives(queue)
     daemon = daemon_factory(queue, retry_base_seconds=1)
     refused = probe_event(run_id)
     refused["source"] = "evil.corp"
-    failing = probe_event(run_id, fail_times=100)
     oversized = probe_event(run_id, reject=True)
     oversized["detail"]["padding"] = "x" * (QUEUE_MAX_BYTES - len(json.dumps(oversized)) - 20)
     bodies = {
         "not json": "hello, this is not json",
         "refused": json.dumps(refused),
-        "failing": json.dumps(failing),
         "oversized": json.dumps(oversized),
     }
     sent = {name: queue.send(body) for name, body in bodies.items()}
+    bodies["failing"], sent["failing"] = json.dumps(failing), failing_id
     wait_for(lambda: queue.depth(queue.dlq_url) == len(bodies), 120, what="every poison message in the DLQ")
     daemon.stop()
 

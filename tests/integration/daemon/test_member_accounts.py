@@ -10,6 +10,8 @@ from collections.abc import Callable
 import boto3
 from support.daemon import Daemon, QueueUnderTest, probe_event, wait_for
 
+from wsbridge.consumer.sqs import REASON_ATTRIBUTE
+
 QueueFactory = Callable[..., QueueUnderTest]
 DaemonFactory = Callable[..., Daemon]
 MEMBER_ROLE = "wsbridge-member"
@@ -40,7 +42,7 @@ def test_a_finding_in_another_account_is_read_with_the_member_role(
     assert daemon.metric("wsbridge_aws_assume_role_failures_total") == 0
 
 
-def test_a_role_that_cannot_be_assumed_retries_counts_and_dead_letters_with_the_reason(
+def test_a_role_that_cannot_be_assumed_retries_counts_and_dead_letters_with_the_reason_on_the_last_receive(
     queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str
 ) -> None:
     queue = queue_factory(max_receive_count=3)
@@ -50,8 +52,15 @@ def test_a_role_that_cannot_be_assumed_retries_counts_and_dead_letters_with_the_
     queue.send(json.dumps(event))
     [dead] = queue.drain_dlq(1, timeout=40)
     assert json.loads(dead["Body"])["id"] == event["id"]
-    lines = [line for line in daemon.message_lines() if line["event_id"] == event["id"]]
-    assert [line["outcome"] for line in lines] == ["retry"] * 3
+
+    def settled() -> list[dict[str, object]]:
+        found = [line for line in daemon.message_lines() if line["event_id"] == event["id"]]
+        return found if len(found) == 3 else []
+
+    lines = wait_for(settled, 30, what="the third receive's log line (written after the dead-letter copy)")
+    assert [line["outcome"] for line in lines] == ["retry", "retry", "dead_letter"]
+    reason = dead["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
+    assert "cannot assume role" in reason and f"account {member}" in reason and "receive 3 of 3" in reason
     assert all("cannot assume role" in line["reason"] and f"account {member}" in line["reason"] for line in lines)
     warnings = [line for line in daemon.log_lines() if line.get("event") == "cannot assume member role"]
     assert warnings and all(line["account"] == member for line in warnings)
