@@ -269,7 +269,7 @@ def test_the_state_table_is_on_demand_expires_items_and_is_the_daemons(template:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
-    environment = {item["Name"]: item["Value"] for item in container(template)["Environment"]}
+    environment = environment_of(container(template))
     assert environment["WSBRIDGE_STATE_TABLE"] == {"Ref": "StateTable"}
     assert environment["WSBRIDGE_WS_RATE_LIMIT_PER_MINUTE"] == {"Ref": "WsRateLimitPerMinute"}
     by_sid = {item["Sid"]: item for item in statements(template["Resources"]["TaskRole"])}
