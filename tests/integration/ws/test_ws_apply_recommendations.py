@@ -97,9 +97,7 @@ async def test_unassign_with_ips_only_touches_no_other_module(sandbox: Any, make
     assert not any("integritymonitoring" in call["path"] or "loginspection" in call["path"] for call in calls)
 
 
-async def test_a_scan_applied_earlier_is_applied_again_for_every_module(
-    sandbox: Any, make_client: MakeClient
-) -> None:
+async def test_a_scan_applied_earlier_is_applied_again_for_every_module(sandbox: Any, make_client: MakeClient) -> None:
     client = make_client(recommendation_modules="all")
     await client.run_recommendation_scan(2, apply=False)
     since = (await sandbox.calls())[-1]["seq"]
