@@ -76,7 +76,7 @@ class RunRecommendationScan(Action):
 
     async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
         """Workload Security records when the computer's last recommendation scan finished: a scan that
-        finished at or after ``since_ms`` is not started again (its recommendations are still assigned)."""
+        finished at or after ``since_ms`` is not started again (its recommendations are still applied)."""
         if since_ms is None:
             await self.run(services)
             return True
@@ -85,8 +85,8 @@ class RunRecommendationScan(Action):
         if (current.last_recommendation_scan_date or 0) < since_ms:
             await self.run(services)
             return True
-        if self.apply and current.recommended_to_assign_rule_ids:
-            await client.assign_ips_rules_to_computer(self.computer_id, current.recommended_to_assign_rule_ids)
+        if self.apply:
+            await client.apply_recommendations(self.computer_id, current)
         return False
 
 

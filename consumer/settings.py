@@ -111,7 +111,15 @@ class Settings(WafAuditSettings):
     ws_recommendations: str = Field(
         "assign",
         pattern="^(assign|auto-apply)$",
-        description="`assign` recommended IPS rules after a scan, or rely on the policy's `auto-apply` setting",
+        description="`assign` recommended rules after a scan, or rely on the policy's `auto-apply` settings",
+    )
+    ws_recommendation_modules: str = Field(
+        "ips",
+        pattern="^(ips|all)$",
+        description="Apply the recommendations of `ips` only, or of `all` (also integrity monitoring, log inspection)",
+    )
+    ws_recommendation_unassign: bool = Field(
+        False, description="Also remove the rules a recommendation scan recommends un-assigning"
     )
     ws_scan_wait_seconds: float = Field(
         120.0, gt=0, description="How long to wait for a recommendation scan before applying its results"

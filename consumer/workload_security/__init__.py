@@ -18,9 +18,10 @@ from wsbridge.consumer.workload_security.models import (
     IpsAssignments,
     IpsRule,
     Policy,
+    RuleAssignments,
     ScheduledTask,
 )
-from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
+from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode, RecommendationModules
 from wsbridge.consumer.workload_security.verdict import ModuleVerdict, ProtectionVerdict, protection_verdict
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "ProtectionVerdict",
     "RateLimitedError",
     "RecommendationMode",
+    "RecommendationModules",
     "RequestTimeoutError",
+    "RuleAssignments",
     "ScanTimeoutError",
     "ScheduledTask",
     "ServerError",

@@ -17,8 +17,9 @@ from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
 from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
 from wsbridge.consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
-from wsbridge.consumer.workload_security.options import AUTO_APPLY_SETTING, ClientOptions, RecommendationMode
+from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
 from wsbridge.consumer.workload_security.ratelimit import CallBudget, SlidingWindowLimiter
+from wsbridge.consumer.workload_security.recommendations import APPLIED, AUTO_APPLY_SETTINGS, apply_recommendations
 from wsbridge.consumer.workload_security.scans import ScanRunner
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
 from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
@@ -140,13 +141,13 @@ class WorkloadSecurityClient:
         return await self._policies.get_or_load(policy_id, partial(self._read_policy, policy_id))
 
     async def run_recommendation_scan(self, computer_id: int, *, apply: bool = True) -> None:
-        """Scan ``computer_id`` for recommendations; with ``apply``, make the recommended IPS rules assigned.
+        """Scan ``computer_id`` for recommendations; with ``apply``, apply them before returning.
 
         ``assign`` mode waits for the scan (up to ``scan_wait_seconds``, else a retryable
-        :class:`ScanTimeoutError`) and adds ``recommendedToAssignRuleIDs`` to the computer. A scan
-        started earlier and not yet applied (a retried message) is waited for, not started again. ``auto-apply``
-        mode only scans when the computer's effective auto-apply setting is ``Yes`` (the manager applies),
-        and otherwise behaves like ``assign``. Recommended un-assignments are never applied.
+        :class:`ScanTimeoutError`), then applies the recommendations (:meth:`apply_recommendations`). A
+        scan started earlier and not yet applied (a retried message) is waited for, not started again.
+        ``auto-apply`` mode only scans when the computer's effective auto-apply setting of every applied
+        module is ``Yes`` (the manager applies), and otherwise behaves like ``assign``.
         """
         if not apply:
             await self._scans.start("recommendation", computer_id)
@@ -162,8 +163,23 @@ class WorkloadSecurityClient:
         else:
             log.info("ws_scan_resumed", kind="recommendation", computer_id=computer_id, newer_than=scan.newer_than)
         after = await self._scans.wait_for_recommendations(computer_id, newer_than=scan.newer_than)
-        await self.assign_ips_rules_to_computer(computer_id, after.recommended_to_assign_rule_ids)
+        await self.apply_recommendations(computer_id, after)
         await self._scans.finish_recommendation(computer_id, scan)
+
+    async def apply_recommendations(self, computer_id: int, ips: IpsAssignments | None = None) -> None:
+        """Apply the computer's current recommendations of the ``recommendation_modules`` (IPS, or also
+        integrity monitoring and log inspection): add the recommended rules and, with
+        ``recommendation_unassign``, remove the rules recommended for un-assignment; nothing else.
+
+        ``ips``: the IPS assignments already read after the scan (not read again).
+        """
+        await apply_recommendations(
+            self._transport,
+            computer_id,
+            self.options.recommendation_modules,
+            unassign=self.options.recommendation_unassign,
+            known={"intrusionprevention": ips} if ips is not None else None,
+        )
         self._computers.forget(computer_id)
 
     async def run_integrity_scan(self, computer_id: int) -> None:
@@ -227,5 +243,6 @@ class WorkloadSecurityClient:
         answer = await self._transport.request(
             "get_computer", "GET", f"/computers/{computer_id}", params=expand("computerSettings")
         )
-        value = Computer.model_validate(answer).setting(AUTO_APPLY_SETTING)
-        return (value or "").lower() in ("yes", "true")
+        computer = Computer.model_validate(answer)
+        settings = (AUTO_APPLY_SETTINGS[module] for module in APPLIED[self.options.recommendation_modules])
+        return all((computer.setting(name) or "").lower() in ("yes", "true") for name in settings)

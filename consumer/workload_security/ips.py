@@ -6,10 +6,10 @@ import asyncio
 import re
 from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import Literal
 
 import structlog
 
+from wsbridge.consumer.workload_security.assignments import Owner, add_rules, read_assignments
 from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.errors import InvalidRequestError, NotFoundError
 from wsbridge.consumer.workload_security.models import IpsAssignments, IpsRule
@@ -19,9 +19,6 @@ from wsbridge.consumer.workload_security.transport import Transport
 log = structlog.get_logger(__name__)
 
 _CVE = re.compile(r"CVE-\d{4}-\d{4,}")
-
-Owner = Literal["computers", "policies"]
-_SINGULAR: dict[Owner, str] = {"computers": "computer", "policies": "policy"}
 
 
 def normalize_cve(cve: str) -> str:
@@ -99,28 +96,11 @@ def _dependencies(rules: Iterable[IpsRule], tried: set[int]) -> set[int]:
 
 async def ips_assignments(transport: Transport, owner: Owner, owner_id: int) -> IpsAssignments:
     """``GET /{owner}/{id}/intrusionprevention/assignments``."""
-    operation = f"get_{_SINGULAR[owner]}_ips_assignments"
-    answer = await transport.request(operation, "GET", f"/{owner}/{owner_id}/intrusionprevention/assignments")
-    return IpsAssignments.model_validate(answer or {})
+    return await read_assignments(transport, "intrusionprevention", owner, owner_id, IpsAssignments)
 
 
 async def add_ips_rules(
     transport: Transport, owner: Owner, owner_id: int, rule_ids: Sequence[int]
 ) -> IpsAssignments | None:
-    """Add rules with ``POST .../assignments`` (the server adds; nothing is read-modified-written).
-
-    Raises :class:`InvalidRequestError` if a requested rule is not assigned afterwards.
-    """
-    wanted = sorted(set(rule_ids))
-    if not wanted:
-        return None
-    operation = f"add_{_SINGULAR[owner]}_ips_rules"
-    answer = await transport.request(
-        operation, "POST", f"/{owner}/{owner_id}/intrusionprevention/assignments", body={"ruleIDs": wanted}
-    )
-    assignments = IpsAssignments.model_validate(answer or {})
-    missing = set(wanted) - set(assignments.assigned_rule_ids)
-    if missing:
-        raise InvalidRequestError(f"rules not assigned after the call: {sorted(missing)}", operation=operation)
-    log.info("ws_ips_rules_assigned", owner=_SINGULAR[owner], owner_id=owner_id, rule_ids=wanted)
-    return assignments
+    """Add IPS rules with ``POST .../assignments`` (see :func:`add_rules`)."""
+    return await add_rules(transport, "intrusionprevention", owner, owner_id, rule_ids, IpsAssignments)

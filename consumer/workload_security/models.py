@@ -200,15 +200,20 @@ class IpsRule(WsModel):
         return any(entry.strip().upper() == wanted for entry in self.cve)
 
 
-class IpsAssignments(WsModel):
-    """``/computers|policies/{id}/intrusionprevention/assignments``."""
+class RuleAssignments(WsModel):
+    """``/computers|policies/{id}/integritymonitoring|loginspection/assignments``: assigned and recommended rules."""
 
     assigned_rule_ids: list[int] = Field(default_factory=list)
-    assigned_application_type_ids: list[int] = Field(default_factory=list)
     recommendation_scan_status: str | None = None
     last_recommendation_scan_date: int | None = None
     recommended_to_assign_rule_ids: list[int] = Field(default_factory=list)
     recommended_to_unassign_rule_ids: list[int] = Field(default_factory=list)
+
+
+class IpsAssignments(RuleAssignments):
+    """``/computers|policies/{id}/intrusionprevention/assignments``: also the application types."""
+
+    assigned_application_type_ids: list[int] = Field(default_factory=list)
 
 
 class ApplicationType(WsModel):

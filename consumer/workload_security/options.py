@@ -19,7 +19,13 @@ class RecommendationMode(StrEnum):
     """Rely on ``intrusionPreventionSettingAutoApplyRecommendationsEnabled``; assign only where it is off."""
 
 
-AUTO_APPLY_SETTING = "intrusionPreventionSettingAutoApplyRecommendationsEnabled"
+class RecommendationModules(StrEnum):
+    """Which modules' recommendations get applied after a recommendation scan."""
+
+    IPS = "ips"
+    """Intrusion prevention only."""
+    ALL = "all"
+    """Intrusion prevention, integrity monitoring and log inspection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,8 @@ class ClientOptions:
     cache_ttl_seconds: float = 60.0
     rule_cache_ttl_seconds: float = 3600.0
     recommendations: RecommendationMode = RecommendationMode.ASSIGN
+    recommendation_modules: RecommendationModules = RecommendationModules.IPS
+    recommendation_unassign: bool = False
     scan_wait_seconds: float = 120.0
     scan_poll_seconds: float = 5.0
     api_key_refresh_seconds: float = 3600.0
@@ -49,6 +57,7 @@ class ClientOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "auth_scheme", AuthScheme(self.auth_scheme))
         object.__setattr__(self, "recommendations", RecommendationMode(self.recommendations))
+        object.__setattr__(self, "recommendation_modules", RecommendationModules(self.recommendation_modules))
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ClientOptions:

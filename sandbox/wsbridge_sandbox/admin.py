@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from wsbridge_sandbox.core import SANDBOX, Sandbox
 from wsbridge_sandbox.http import error_response, json_response
 from wsbridge_sandbox.seeding import SeedError
+from wsbridge_sandbox.state import RULE_MODULES
 
 
 def _sandbox(request: web.Request) -> Sandbox:
@@ -48,7 +49,7 @@ async def seed(request: web.Request) -> web.Response:
     counts = {
         "computers": len(world.computers),
         "policies": len(world.policies),
-        "intrusionPreventionRules": len(world.rules),
+        **{section: len(world.catalogues[module]) for module, section in RULE_MODULES.items()},
         "applicationTypes": len(world.application_types),
     }
     return json_response({"seeded": counts})

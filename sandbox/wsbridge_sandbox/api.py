@@ -13,6 +13,7 @@ from wsbridge_sandbox.http import bad_request, int_list, json_response, not_foun
 from wsbridge_sandbox.requests import Handler, body, flag, number, sandbox
 from wsbridge_sandbox.schema import request_problems
 from wsbridge_sandbox.search import search
+from wsbridge_sandbox.state import RULE_MODULES
 from wsbridge_sandbox.subresources import assignments, default_policy, default_policy_settings, settings
 from wsbridge_sandbox.views import computer_view, expanded_sections, policy_view
 
@@ -148,10 +149,11 @@ def add_api_routes(app: web.Application, prefix: str = "/api") -> None:
         add("POST", one, modify_)
         for method, handler in settings(owner).items():
             add(method, one + "/settings/{name}", handler)
-        handlers = assignments(owner)
-        for method in ("GET", "POST", "PUT"):
-            add(method, one + "/intrusionprevention/assignments", handlers[method])
-        add("DELETE", one + "/intrusionprevention/assignments/{intrusionPreventionRuleID}", handlers["DELETE"])
+        for module in RULE_MODULES:
+            handlers, path = assignments(owner, module), f"{one}/{module.lower()}/assignments"
+            for method in ("GET", "POST", "PUT"):
+                add(method, path, handlers[method])
+            add("DELETE", f"{path}/{{{module}RuleID}}", handlers["DELETE"])
     for method, handler in default_policy().items():
         add(method, "/policies/default", handler)
     for method, handler in default_policy_settings().items():

@@ -1,4 +1,4 @@
-"""Seed documents: the four sections, validated and deep-copied before the world takes them."""
+"""Seed documents: the six sections, validated and deep-copied before the world takes them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,20 @@ from typing import Any
 
 import orjson
 
-SECTIONS = ("computers", "policies", "intrusionPreventionRules", "applicationTypes")
+SECTIONS = (
+    "computers",
+    "policies",
+    "intrusionPreventionRules",
+    "integrityMonitoringRules",
+    "logInspectionRules",
+    "applicationTypes",
+)
+RULE_SECTIONS = {
+    "intrusionPrevention": "intrusionPreventionRules",
+    "integrityMonitoring": "integrityMonitoringRules",
+    "logInspection": "logInspectionRules",
+}
+"""Module section of a computer or policy -> the seed section of its rules."""
 SECTION_ALIASES = {"rules": "intrusionPreventionRules", "application_types": "applicationTypes"}
 
 
@@ -38,18 +51,27 @@ def normalize_seed(seed: Any) -> dict[str, list[dict[str, Any]]]:
 def check_references(sections: dict[str, list[dict[str, Any]]]) -> None:
     """Policies, rules and parents that objects refer to must exist."""
     policies = {obj["ID"] for obj in sections["policies"]}
-    rules = {obj["ID"] for obj in sections["intrusionPreventionRules"]}
     for computer in sections["computers"]:
         if computer.get("policyID") and computer["policyID"] not in policies:
             raise SeedError(f"computer {computer['ID']} uses unknown policy {computer['policyID']}")
     for policy in sections["policies"]:
         if policy.get("parentID") and policy["parentID"] not in policies:
             raise SeedError(f"policy {policy['ID']} has unknown parent {policy['parentID']}")
-    for owner in (*sections["computers"], *sections["policies"]):
-        missing = set((owner.get("intrusionPrevention") or {}).get("ruleIDs") or []) - rules
-        missing |= set((owner.get("_sandbox") or {}).get("recommendedRuleIDs") or []) - rules
-        if missing:
-            raise SeedError(f"object {owner['ID']} refers to unknown IPS rules {sorted(missing)}")
+    for module, section in RULE_SECTIONS.items():
+        rules = {obj["ID"] for obj in sections[section]}
+        for owner in (*sections["computers"], *sections["policies"]):
+            missing = set(_referenced(owner, module)) - rules
+            if missing:
+                raise SeedError(f"object {owner['ID']} refers to unknown {section} {sorted(missing)}")
+    rules = {obj["ID"] for obj in sections["intrusionPreventionRules"]}
     for rule in sections["intrusionPreventionRules"]:
         if set(rule.get("dependsOnRuleIDs") or []) - rules:
             raise SeedError(f"rule {rule['ID']} depends on unknown rules")
+
+
+def _referenced(owner: dict[str, Any], module: str) -> list[Any]:
+    extra = owner.get("_sandbox") or {}
+    found = (extra.get("recommendations") or {}).get(module) or {}
+    ids = [*((owner.get(module) or {}).get("ruleIDs") or []), *(found.get("assign") or [])]
+    ids += found.get("unassign") or []
+    return ids + list(extra.get("recommendedRuleIDs") or []) if module == "intrusionPrevention" else ids

@@ -1,21 +1,23 @@
-"""The sandbox's world: computers, policies, IPS rules, application types, scheduled tasks.
+"""The sandbox's world: computers, policies, the rules of three modules, application types, scheduled tasks.
 
 Objects are kept in the API's own JSON shape. A computer's ``intrusionPrevention.ruleIDs`` and a
-policy's hold the rules assigned *directly* to them; the API shows them merged with what the policy
-(and its parents) assign, unless ``overrides=true``. Settings inherit the same way. A computer's
-``_sandbox`` object (never shown by the API) holds ``recommendedRuleIDs``: what a recommendation scan
-on it will find.
+policy's (likewise ``integrityMonitoring`` and ``logInspection``) hold the rules assigned *directly*
+to them; the API shows them merged with what the policy (and its parents) assign, unless
+``overrides=true``. Settings inherit the same way. A computer's ``_sandbox`` object (never shown by
+the API) holds what a recommendation scan on it will find: ``recommendedRuleIDs`` (IPS rules to
+assign) and ``recommendations`` (per module section, ``assign`` and ``unassign`` rule IDs).
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from wsbridge_sandbox.http import bad_request, not_found
-from wsbridge_sandbox.seeding import check_references, normalize_seed
+from wsbridge_sandbox.seeding import RULE_SECTIONS, check_references, normalize_seed
 
 DEFAULT_SETTINGS = {
     "intrusionPreventionSettingAutoApplyRecommendationsEnabled": "No",
@@ -23,19 +25,44 @@ DEFAULT_SETTINGS = {
     "logInspectionSettingAutoApplyRecommendationsEnabled": "No",
     "platformSettingRecommendationOngoingScansInterval": "7 Days",
 }
-AUTO_APPLY = "intrusionPreventionSettingAutoApplyRecommendationsEnabled"
+IPS = "intrusionPrevention"
+RULE_MODULES = RULE_SECTIONS
+AUTO_APPLY = {module: f"{module}SettingAutoApplyRecommendationsEnabled" for module in RULE_MODULES}
 
 
 @dataclass
 class ScanState:
-    """Recommendation scan bookkeeping of one computer."""
+    """Recommendation scan bookkeeping of one computer, rule IDs by module section."""
 
-    recommended: set[int] = field(default_factory=set)
-    found: set[int] = field(default_factory=set)
+    recommended: dict[str, set[int]] = field(default_factory=dict)
+    unassign: dict[str, set[int]] = field(default_factory=dict)
+    found: dict[str, set[int]] = field(default_factory=dict)
+    found_unassign: dict[str, set[int]] = field(default_factory=dict)
     status: str = "none"
     last_scan: int | None = None
     runs: Counter[str] = field(default_factory=Counter)
     """Scans that reached the computer, by task type."""
+
+    @classmethod
+    def seeded(cls, extra: dict[str, Any]) -> ScanState:
+        """From a seeded computer's ``_sandbox`` object."""
+        scan = cls()
+        for module in RULE_MODULES:
+            given = (extra.get("recommendations") or {}).get(module) or {}
+            scan.recommended[module] = set(given.get("assign") or [])
+            scan.unassign[module] = set(given.get("unassign") or [])
+        scan.recommended[IPS] |= set(extra.get("recommendedRuleIDs") or [])
+        return scan
+
+    def recommendations(self) -> dict[str, dict[str, list[int]]]:
+        """What a scan will find, in the seed's shape."""
+        return {
+            module: {
+                "assign": sorted(self.recommended.get(module, ())),
+                "unassign": sorted(self.unassign.get(module, ())),
+            }
+            for module in RULE_MODULES
+        }
 
 
 class World:
@@ -45,6 +72,8 @@ class World:
         self.computers: dict[int, dict[str, Any]] = {}
         self.policies: dict[int, dict[str, Any]] = {}
         self.rules: dict[int, dict[str, Any]] = {}
+        self.catalogues: dict[str, dict[int, dict[str, Any]]] = {module: {} for module in RULE_MODULES}
+        self.catalogues[IPS] = self.rules
         self.application_types: dict[int, dict[str, Any]] = {}
         self.tasks: dict[int, dict[str, Any]] = {}
         self.task_names: dict[str, int] = {}
@@ -59,7 +88,7 @@ class World:
         tables = {
             "computers": self.computers,
             "policies": self.policies,
-            "intrusionPreventionRules": self.rules,
+            **{section: self.catalogues[module] for module, section in RULE_MODULES.items()},
             "applicationTypes": self.application_types,
         }
         merged = {name: list(table.values()) for name, table in tables.items()} | sections
@@ -69,10 +98,7 @@ class World:
             table.clear()
             table.update((int(obj["ID"]), obj) for obj in objects)
         if "computers" in sections:
-            self.scans = {
-                cid: ScanState(recommended=set((obj.pop("_sandbox", None) or {}).get("recommendedRuleIDs", [])))
-                for cid, obj in self.computers.items()
-            }
+            self.scans = {cid: ScanState.seeded(obj.pop("_sandbox", None) or {}) for cid, obj in self.computers.items()}
         self.tasks.clear()
         self.task_names.clear()
         self.next_task_id = 1
@@ -118,39 +144,42 @@ class World:
         values.update(_setting_values(computer.get("computerSettings")))
         return values
 
-    def own_rules(self, obj: dict[str, Any]) -> set[int]:
-        """Rules assigned directly to a policy or computer."""
-        return set((obj.get("intrusionPrevention") or {}).get("ruleIDs") or [])
+    def own_rules(self, obj: dict[str, Any], module: str = IPS) -> set[int]:
+        """Rules of ``module`` assigned directly to a policy or computer."""
+        return set((obj.get(module) or {}).get("ruleIDs") or [])
 
-    def policy_rules(self, policy_id: int | None, *, overrides: bool = False) -> set[int]:
-        """IPS rules of a policy, inherited ones included unless ``overrides``."""
+    def policy_rules(self, policy_id: int | None, *, overrides: bool = False, module: str = IPS) -> set[int]:
+        """Rules of a policy, inherited ones included unless ``overrides``."""
         chain = self.policy_chain(policy_id)
-        return set().union(*(self.own_rules(policy) for policy in (chain[:1] if overrides else chain)))
+        return set().union(*(self.own_rules(policy, module) for policy in (chain[:1] if overrides else chain)))
 
-    def computer_rules(self, computer_id: int, *, overrides: bool = False) -> set[int]:
-        """IPS rules of a computer: its own, plus its policy's unless ``overrides``."""
+    def computer_rules(self, computer_id: int, *, overrides: bool = False, module: str = IPS) -> set[int]:
+        """Rules of a computer: its own, plus its policy's unless ``overrides``."""
         computer = self.computer(computer_id)
-        own = self.own_rules(computer)
-        return own if overrides else own | self.policy_rules(computer.get("policyID"))
+        own = self.own_rules(computer, module)
+        return own if overrides else own | self.policy_rules(computer.get("policyID"), module=module)
 
-    def with_dependencies(self, rule_ids: set[int]) -> set[int]:
+    def with_dependencies(self, rule_ids: set[int], module: str = IPS) -> set[int]:
         """``rule_ids`` and every rule they depend on (``dependsOnRuleIDs``), or 400 for unknown rules."""
-        unknown = sorted(rule_id for rule_id in rule_ids if rule_id not in self.rules)
+        rules = self.catalogues[module]
+        unknown = sorted(rule_id for rule_id in rule_ids if rule_id not in rules)
         if unknown:
-            raise bad_request(f"The intrusion prevention rules do not exist: {unknown}")
+            label = re.sub("([A-Z])", r" \1", module).lower()
+            raise bad_request(f"The {label} rules do not exist: {unknown}")
         closure, pending = set(), list(rule_ids)
         while pending:
             rule_id = pending.pop()
-            if rule_id not in closure and rule_id in self.rules:
+            if rule_id not in closure and rule_id in rules:
                 closure.add(rule_id)
-                pending.extend(self.rules[rule_id].get("dependsOnRuleIDs") or [])
+                pending.extend(rules[rule_id].get("dependsOnRuleIDs") or [])
         return closure
 
-    def set_own_rules(self, obj: dict[str, Any], rule_ids: set[int]) -> None:
-        """Store the rules assigned directly to ``obj``."""
-        section = obj.setdefault("intrusionPrevention", {})
+    def set_own_rules(self, obj: dict[str, Any], rule_ids: set[int], module: str = IPS) -> None:
+        """Store the rules of ``module`` assigned directly to ``obj``."""
+        section = obj.setdefault(module, {})
         section["ruleIDs"] = sorted(rule_ids)
-        section["applicationTypeIDs"] = self.application_types_of(rule_ids)
+        if module == IPS:
+            section["applicationTypeIDs"] = self.application_types_of(rule_ids)
 
     def application_types_of(self, rule_ids: set[int]) -> list[int]:
         """Application types of the given rules."""
@@ -169,20 +198,26 @@ class World:
         for cid, computer in sorted(self.computers.items()):
             scan = self.scans.setdefault(cid, ScanState())
             extra = {
-                "recommendedRuleIDs": sorted(scan.recommended),
+                "recommendedRuleIDs": sorted(scan.recommended.get(IPS, ())),
+                "recommendations": scan.recommendations(),
                 "recommendationScanStatus": scan.status,
                 "lastRecommendationScanDate": scan.last_scan,
                 "effectiveRuleIDs": sorted(self.computer_rules(cid)),
+                "assignedRuleIDs": {module: sorted(self.computer_rules(cid, module=module)) for module in RULE_MODULES},
                 "scans": dict(scan.runs),
             }
             computers.append({**computer, "_sandbox": extra})
         return {
             "computers": computers,
             "policies": [self.policies[k] for k in sorted(self.policies)],
-            "intrusionPreventionRules": [self.rules[k] for k in sorted(self.rules)],
+            **{section: _listed(self.catalogues[module]) for module, section in RULE_MODULES.items()},
             "applicationTypes": [self.application_types[k] for k in sorted(self.application_types)],
             "scheduledTasks": [self.tasks[k] for k in sorted(self.tasks)],
         }
+
+
+def _listed(table: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [table[key] for key in sorted(table)]
 
 
 def _setting_values(settings: Any) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Per-object sub-resources: IPS rule assignments and single settings of computers and policies."""
+"""Per-object sub-resources: rule assignments (IPS, integrity monitoring, log inspection) and single
+settings of computers and policies."""
 
 from __future__ import annotations
 
@@ -8,20 +9,21 @@ from aiohttp import web
 
 from wsbridge_sandbox.http import bad_request, int_list, json_response
 from wsbridge_sandbox.requests import Handler, body, flag, number, sandbox
-from wsbridge_sandbox.state import DEFAULT_SETTINGS
+from wsbridge_sandbox.state import DEFAULT_SETTINGS, IPS
 from wsbridge_sandbox.views import assignments_view
 
 
-def assignments(owner: str) -> dict[str, Handler]:
-    """GET (list), POST (add), PUT (replace), DELETE (one rule) of ``/{owner}/{id}/intrusionprevention/assignments``."""
+def assignments(owner: str, module: str = IPS) -> dict[str, Handler]:
+    """GET (list), POST (add), PUT (replace), DELETE (one rule) of ``/{owner}/{id}/{module}/assignments``
+    (``module`` is the section name, ``intrusionPrevention``; the path has it in lower case)."""
 
     def target(request: web.Request) -> dict[str, Any]:
         world = sandbox(request).world
         return world.computer(number(request)) if owner == "computers" else world.policy(number(request))
 
     def answer(request: web.Request) -> web.Response:
-        view = assignments_view(sandbox(request).world, owner, number(request), overrides=flag(request, "overrides"))
-        return json_response(view)
+        world, overrides = sandbox(request).world, flag(request, "overrides")
+        return json_response(assignments_view(world, owner, number(request), overrides=overrides, module=module))
 
     async def list_(request: web.Request) -> web.Response:
         target(request)
@@ -32,13 +34,14 @@ def assignments(owner: str) -> dict[str, Handler]:
         data = body(request)
         if not isinstance(data, dict):
             raise bad_request("The body must be a JSON object with ruleIDs.")
-        wanted = world.with_dependencies(set(int_list(data.get("ruleIDs"), "ruleIDs")))
-        world.set_own_rules(obj, wanted if request.method == "PUT" else world.own_rules(obj) | wanted)
+        wanted = world.with_dependencies(set(int_list(data.get("ruleIDs"), "ruleIDs")), module)
+        kept = set() if request.method == "PUT" else world.own_rules(obj, module)
+        world.set_own_rules(obj, kept | wanted, module)
         return answer(request)
 
     async def remove(request: web.Request) -> web.Response:
         world, obj = sandbox(request).world, target(request)
-        world.set_own_rules(obj, world.own_rules(obj) - {number(request, "rule")})
+        world.set_own_rules(obj, world.own_rules(obj, module) - {number(request, "rule")}, module)
         return answer(request)
 
     return {"GET": list_, "POST": change, "PUT": change, "DELETE": remove}

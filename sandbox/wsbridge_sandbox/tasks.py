@@ -1,8 +1,9 @@
 """Scheduled tasks: stored as given; ``runNow`` runs the task's effect on its computers.
 
 - recommendation scan: the computer's recommendation status becomes ``valid`` with a new
-  ``lastRecommendationScanDate``, its found rules are what its seed recommends, and when the effective
-  ``intrusionPreventionSettingAutoApplyRecommendationsEnabled`` is ``Yes`` they get assigned to it;
+  ``lastRecommendationScanDate``, its found rules (to assign and to unassign, for intrusion prevention,
+  integrity monitoring and log inspection) are what its seed recommends, and for each module whose
+  effective ``<module>SettingAutoApplyRecommendationsEnabled`` is ``Yes`` they get applied to it;
 - integrity scan: ``integrityMonitoring.lastIntegrityScan`` (module on);
 - malware scan: ``antiMalware.lastManualScan`` (module on).
 Scans only reach computers whose agent is activated and online (there are no smart folders, so that
@@ -19,7 +20,7 @@ from typing import Any
 from wsbridge_sandbox.faults import Faults
 from wsbridge_sandbox.http import bad_request, not_found
 from wsbridge_sandbox.schema import schema
-from wsbridge_sandbox.state import AUTO_APPLY, ScanState, World
+from wsbridge_sandbox.state import AUTO_APPLY, RULE_MODULES, ScanState, World
 
 SCAN_PARAMETERS = {
     "scan-for-recommendations": "scanForRecommendationsTaskParameters",
@@ -139,14 +140,23 @@ class TaskRunner:
                 continue
             world.scans.setdefault(computer_id, ScanState()).runs[task_type] += 1
             if task_type == "scan-for-recommendations":
-                scan = world.scans.setdefault(computer_id, ScanState())
-                scan.found, scan.status, scan.last_scan = set(scan.recommended), "valid", world.now_ms()
-                if world.computer_settings(computer_id).get(AUTO_APPLY, "").lower() == "yes":
-                    world.set_own_rules(computer, world.own_rules(computer) | world.with_dependencies(scan.found))
+                self._recommend(computer)
             elif task_type == "scan-for-integrity-changes":
                 _stamp(computer, "integrityMonitoring", "lastIntegrityScan", world.now_ms())
             elif task_type == "scan-for-malware":
                 _stamp(computer, "antiMalware", "lastManualScan", world.now_ms())
+
+    def _recommend(self, computer: dict[str, Any]) -> None:
+        world = self.world
+        scan = world.scans.setdefault(computer["ID"], ScanState())
+        scan.status, scan.last_scan = "valid", world.now_ms()
+        settings = world.computer_settings(computer["ID"])
+        for module in RULE_MODULES:
+            found, unassign = set(scan.recommended.get(module, ())), set(scan.unassign.get(module, ()))
+            scan.found[module], scan.found_unassign[module] = found, unassign
+            if settings.get(AUTO_APPLY[module], "").lower() == "yes":
+                own = world.own_rules(computer, module) - unassign
+                world.set_own_rules(computer, own | world.with_dependencies(found, module), module)
 
 
 def _stamp(computer: dict[str, Any], section: str, field: str, value: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wsbridge_sandbox.state import ScanState, World
+from wsbridge_sandbox.state import IPS, RULE_MODULES, ScanState, World
 
 MODULE_SECTIONS = (
     "antiMalware",
@@ -44,13 +44,10 @@ def computer_view(
         if isinstance(value, dict) and not _wanted(key, sections):
             continue
         view[key] = value
-    if "intrusionPrevention" in view:
-        rules = world.computer_rules(computer_id, overrides=overrides)
-        view["intrusionPrevention"] = {
-            **view["intrusionPrevention"],
-            "ruleIDs": sorted(rules),
-            "applicationTypeIDs": world.application_types_of(rules),
-        }
+    for module in RULE_MODULES:
+        if module in view:
+            rules = world.computer_rules(computer_id, overrides=overrides, module=module)
+            view[module] = _with_rules(world, view[module], rules, module)
     if _wanted("computerSettings", sections):
         settings = world.computer_settings(computer_id, overrides=overrides)
         view["computerSettings"] = {name: {"value": value} for name, value in sorted(settings.items())}
@@ -60,36 +57,50 @@ def computer_view(
 def policy_view(world: World, policy_id: int, *, overrides: bool = False) -> dict[str, Any]:
     """A policy as ``GET /policies/{id}`` shows it (inherited rules and settings unless ``overrides``)."""
     policy = dict(world.policy(policy_id))
-    rules = world.policy_rules(policy_id, overrides=overrides)
-    policy["intrusionPrevention"] = {
-        **(policy.get("intrusionPrevention") or {}),
-        "ruleIDs": sorted(rules),
-        "applicationTypeIDs": world.application_types_of(rules),
-    }
+    for module in RULE_MODULES:
+        if module in policy or module == IPS:
+            rules = world.policy_rules(policy_id, overrides=overrides, module=module)
+            policy[module] = _with_rules(world, policy.get(module) or {}, rules, module)
     settings = world.policy_settings(policy_id, overrides=overrides)
     policy["policySettings"] = {name: {"value": value} for name, value in sorted(settings.items())}
     return policy
 
 
-def assignments_view(world: World, owner: str, owner_id: int, *, overrides: bool = False) -> dict[str, Any]:
-    """``IntrusionPreventionAssignments`` of a computer or policy."""
+def assignments_view(
+    world: World, owner: str, owner_id: int, *, overrides: bool = False, module: str = IPS
+) -> dict[str, Any]:
+    """``IntrusionPreventionAssignments`` (``IntegrityMonitoringAssignments``, ``LogInspectionAssignments``
+    for the other modules) of a computer or policy.
+
+    Recommended: the found rules not assigned yet, and the found un-assignments still assigned.
+    """
     if owner == "computers":
-        assigned = world.computer_rules(owner_id, overrides=overrides)
+        assigned = world.computer_rules(owner_id, overrides=overrides, module=module)
         scan: ScanState | None = world.scans.setdefault(owner_id, ScanState())
     else:
         world.policy(owner_id)
-        assigned = world.policy_rules(owner_id, overrides=overrides)
+        assigned = world.policy_rules(owner_id, overrides=overrides, module=module)
         scan = None
-    view: dict[str, Any] = {
-        "assignedRuleIDs": sorted(assigned),
-        "assignedApplicationTypeIDs": world.application_types_of(assigned),
+    found = scan.found.get(module, set()) if scan else set()
+    unassign = scan.found_unassign.get(module, set()) if scan else set()
+    view: dict[str, Any] = {"assignedRuleIDs": sorted(assigned)}
+    if module == IPS:
+        view["assignedApplicationTypeIDs"] = world.application_types_of(assigned)
+    view |= {
         "recommendationScanStatus": scan.status if scan else "none",
-        "recommendedToAssignRuleIDs": sorted(scan.found - assigned) if scan else [],
-        "recommendedToUnassignRuleIDs": [],
+        "recommendedToAssignRuleIDs": sorted(found - assigned),
+        "recommendedToUnassignRuleIDs": sorted(unassign & assigned),
     }
     if scan is not None and scan.last_scan is not None:
         view["lastRecommendationScanDate"] = scan.last_scan
     return view
+
+
+def _with_rules(world: World, section: dict[str, Any], rules: set[int], module: str) -> dict[str, Any]:
+    shown = {**section, "ruleIDs": sorted(rules)}
+    if module == IPS:
+        shown["applicationTypeIDs"] = world.application_types_of(rules)
+    return shown
 
 
 def _wanted(section: str, sections: set[str] | None) -> bool:

@@ -14,7 +14,8 @@ MakeClient = Callable[..., WorkloadSecurityClient]
 
 
 async def every_operation(sandbox: Any, make_client: MakeClient) -> None:
-    """Each public client operation at least once, both recommendation modes, a refused agent field."""
+    """Each public client operation at least once, both recommendation modes, the recommendations of all
+    modules with their un-assignments, a refused agent field."""
     client = make_client()
     await client.check()
     assert [c.id for c in await client.find_computers_by_instance_id("i-12345678901234567")] == [1]
@@ -26,6 +27,7 @@ async def every_operation(sandbox: Any, make_client: MakeClient) -> None:
     await client.run_recommendation_scan(2, apply=False)
     await make_client(recommendations="auto-apply").run_recommendation_scan(3)
     await make_client(recommendations="auto-apply").run_recommendation_scan(2)
+    await make_client(recommendation_modules="all", recommendation_unassign=True).run_recommendation_scan(2)
     await client.run_integrity_scan(1)
     await client.run_malware_scan(2)
     assert [r.id for r in await client.ips_rules_for_cve("CVE-2021-44228")][:1] == [4211]
@@ -47,7 +49,13 @@ async def test_every_client_call_and_its_answer_match_the_sdk(sandbox: Any, make
     problems = [problem for call in calls for problem in call_problems(call)]
     assert problems == []
     operations = {sdk.route_for(c["method"], c["path"].removeprefix("/api")).operation for c in calls}  # type: ignore[union-attr]
-    assert len(calls) >= 60 and len(operations) >= 14, (len(calls), sorted(operations))
+    assert len(calls) >= 60 and len(operations) >= 20, (len(calls), sorted(operations))
+    assert operations >= {
+        "add_integrity_monitoring_rule_ids_to_computer",
+        "remove_integrity_monitoring_rule_id_from_computer",
+        "add_log_inspection_rule_ids_to_computer",
+        "remove_log_inspection_rule_id_from_computer",
+    }, sorted(operations)
 
 
 async def test_lost_answers_keep_to_the_contract_too(sandbox: Any, make_client: MakeClient) -> None:

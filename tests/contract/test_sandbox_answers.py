@@ -63,6 +63,8 @@ def sdk_calls(client: ds.ApiClient) -> list[Callable[[], Any]]:
     types = ds.ApplicationTypesApi(client)
     tasks = ds.ScheduledTasksApi(client)
     computer_ips = ds.ComputerIntrusionPreventionRuleAssignmentsRecommendationsApi(client)
+    computer_im = ds.ComputerIntegrityMonitoringRuleAssignmentsRecommendationsApi(client)
+    computer_li = ds.ComputerLogInspectionRuleAssignmentsRecommendationsApi(client)
     policy_ips = ds.PolicyIntrusionPreventionRuleAssignmentsRecommendationsApi(client)
     by_instance = ds.SearchCriteria(
         field_name="ec2VirtualMachineSummary/instanceID", string_test="equal", string_value="i-%", string_wildcards=True
@@ -90,6 +92,16 @@ def sdk_calls(client: ds.ApiClient) -> list[Callable[[], Any]]:
             4, V1, intrusion_prevention_rule_ids=ds.RuleIDs(rule_ids=[2874, 4305])
         ),
         lambda: computer_ips.remove_intrusion_prevention_rule_id_from_computer(4, 4305, V1),
+        lambda: computer_im.list_integrity_monitoring_rule_ids_on_computer(2, V1),
+        lambda: computer_im.add_integrity_monitoring_rule_ids_to_computer(
+            2, V1, integrity_monitoring_rule_ids=ds.RuleIDs(rule_ids=[7002])
+        ),
+        lambda: computer_im.remove_integrity_monitoring_rule_id_from_computer(2, 7004, V1),
+        lambda: computer_li.list_log_inspection_rule_ids_on_computer(2, V1, overrides=True),
+        lambda: computer_li.add_log_inspection_rule_ids_to_computer(
+            2, V1, log_inspection_rule_ids=ds.RuleIDs(rule_ids=[8002])
+        ),
+        lambda: computer_li.remove_log_inspection_rule_id_from_computer(2, 8003, V1),
         lambda: policies.search_policies(
             V1,
             search_filter=ds.SearchFilter(search_criteria=[ds.SearchCriteria(field_name="name", string_value="Web%")]),
@@ -184,7 +196,7 @@ def test_the_sdk_drives_every_used_route_and_every_answer_matches_it(
     assert len(recorded) == len(calls) and all(c["status"] in (200, 204) for c in recorded)
     assert [problem for call in recorded for problem in call_problems(call)] == []
     operations = {sdk.route_for(c["method"], c["path"].removeprefix("/api")).operation for c in recorded}  # type: ignore[union-attr]
-    assert len(operations) == 39, "45 calls: some operations twice (searches, describes, four task creates)"
+    assert len(operations) == 45, "51 calls: some operations twice (searches, describes, four task creates)"
 
 
 def test_the_sandboxs_copy_of_the_definition_is_the_sdks() -> None:

@@ -151,3 +151,23 @@ def test_an_uncovered_cve_is_counted_and_reported(
     [notice] = notifications.received()
     assert (notice["topic"], notice["details"]["cve"]) == ("uncovered-cve", "CVE-2099-0001")
     assert [(call["method"], call["path"], call["body"]) for call in sandbox.writes()] == []
+
+
+def test_with_all_modules_the_integrity_scan_starts_after_every_recommendation_is_applied(
+    responder: Callable[..., Daemon], queue: QueueUnderTest, sandbox: SandboxLog
+) -> None:
+    daemon = responder(ws_recommendation_modules="all")
+    queue.send(json.dumps(guardduty_finding(demo_instances()["demo-web-1"])))
+    [line] = finished(daemon, 1)
+
+    web_1 = sandbox.computer_id("demo-web-1")
+    assert line["outcome"] == "success", line
+    writes = [(call["path"].removeprefix(f"/api/computers/{web_1}/"), call["body"]) for call in sandbox.writes()]
+    tasks = [body["type"] for path, body in writes if path == "/api/scheduledtasks"]
+    assert tasks == [RECOMMENDATION, INTEGRITY]
+    assert [(path, body) for path, body in writes if path.endswith("/assignments")] == [
+        ("intrusionprevention/assignments", {"ruleIDs": [2874, 4410]}),
+        ("integritymonitoring/assignments", {"ruleIDs": [7001, 7003]}),
+        ("loginspection/assignments", {"ruleIDs": [8002, 8004]}),
+    ]
+    assert [path for path, _ in writes][-1] == "/api/scheduledtasks", "the integrity scan runs on the applied rules"

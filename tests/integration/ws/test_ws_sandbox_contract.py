@@ -300,7 +300,8 @@ async def test_seed_replaces_sections_and_becomes_the_reset_point(sandbox: Any) 
     computer = dict(await sandbox.computer(1), ID=50, hostName="demo-extra-1")
     computer["ec2VirtualMachineSummary"] = dict(computer["ec2VirtualMachineSummary"], instanceID="i-0abc0abc0abc0abc0")
     answer = await sandbox.admin("POST", "seed", {"computers": [computer]})
-    assert answer == {"seeded": {"computers": 1, "policies": 4, "intrusionPreventionRules": 11, "applicationTypes": 7}}
+    rules = {"intrusionPreventionRules": 11, "integrityMonitoringRules": 4, "logInspectionRules": 4}
+    assert answer == {"seeded": {"computers": 1, "policies": 4, **rules, "applicationTypes": 7}}
     await sandbox.reset()
     _, found, _ = await sandbox.api("POST", "/computers/search", by_instance("i-0abc0abc0abc0abc0"))
     assert [c["hostName"] for c in found["computers"]] == ["demo-extra-1"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from wsbridge.consumer.settings import AuthScheme, Settings
 from wsbridge.consumer.workload_security import (
@@ -12,6 +13,7 @@ from wsbridge.consumer.workload_security import (
     NotFoundError,
     RateLimitedError,
     RecommendationMode,
+    RecommendationModules,
     ServerError,
     WorkloadSecurityClient,
 )
@@ -56,6 +58,16 @@ def test_options_come_from_settings_with_overrides() -> None:
     assert options.recommendations is RecommendationMode.AUTO_APPLY and options.verify_tls is False
     with pytest.raises(TypeError, match="no_such_option"):
         ClientOptions.from_settings(settings, no_such_option=1)
+
+
+def test_recommendations_of_ips_only_and_no_un_assignments_unless_configured() -> None:
+    default = ClientOptions.from_settings(Settings(queue_url="http://q"))
+    assert default.recommendation_modules is RecommendationModules.IPS and default.recommendation_unassign is False
+    settings = Settings(queue_url="http://q", ws_recommendation_modules="all", ws_recommendation_unassign=True)
+    options = ClientOptions.from_settings(settings)
+    assert options.recommendation_modules is RecommendationModules.ALL and options.recommendation_unassign is True
+    with pytest.raises(ValidationError):
+        Settings(queue_url="http://q", ws_recommendation_modules="ips,im")
 
 
 def test_the_client_repr_names_the_url_and_scheme_only() -> None:
