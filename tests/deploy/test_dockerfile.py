@@ -161,6 +161,13 @@ def test_every_locked_requirement_carries_its_hashes_so_pip_checks_them(lock: st
     assert compile_command.search((ROOT / "Makefile").read_text()), "make lock keeps the hashes"
 
 
+def test_the_installed_distribution_declares_its_license_as_an_spdx_expression(image_environment: Path) -> None:
+    [metadata] = image_environment.glob("lib/python*/site-packages/wsbridge-*.dist-info/METADATA")
+    headers = metadata.read_text().split("\n\n", 1)[0].splitlines()
+    assert "License-Expression: Apache-2.0" in headers
+    assert not any(line.startswith("License:") for line in headers)
+
+
 def test_image_entrypoints_run(image_environment: Path) -> None:
     for command in (["wsbridge", "--help"], ["wsbridge", "run", "--help"], ["python", "-m", "wsbridge", "--help"]):
         executable = image_environment / "bin" / command[0]
