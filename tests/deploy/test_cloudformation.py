@@ -207,6 +207,20 @@ def test_the_operator_commands_permissions_are_documented() -> None:
     assert {action for action in operator if f"`{action}`" not in section} == set()
 
 
+def test_tasks_reach_https_and_the_ws_manager_port_the_url_names(template: dict[str, Any]) -> None:
+    (always,) = template["Resources"]["TaskSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert (always["FromPort"], always["ToPort"], always["CidrIp"]) == (443, 443, "0.0.0.0/0")
+    (name,) = resources_of(template, "AWS::EC2::SecurityGroupEgress")
+    extra = template["Resources"][name]
+    assert template["Conditions"][extra["Condition"]] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "WsManagerPort"}, "443"]}]
+    }
+    rule = extra["Properties"]
+    assert rule["GroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+    assert (rule["FromPort"], rule["ToPort"]) == ({"Ref": "WsManagerPort"}, {"Ref": "WsManagerPort"})
+    assert template["Parameters"]["WsManagerPort"]["Default"] == 443
+
+
 def test_execution_role_pulls_the_image_and_writes_logs_only(template: dict[str, Any]) -> None:
     granted = statements(template["Resources"]["ExecutionRole"])
     by_sid = {item["Sid"]: item for item in granted}
