@@ -13,7 +13,8 @@
 # filesystem) and carry neither pip nor a compiler. Both base images are the same pinned tag.
 
 # build: a virtual environment without pip, filled by the base image's pip from the runtime lock
-# (wheels only: every locked package ships one), then the project itself without dependencies.
+# (wheels only: every locked package ships one; every pin carries its hashes, so pip checks them),
+# then the project itself without dependencies.
 FROM python:3.11.14-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -38,7 +39,8 @@ RUN python -m pip --python /opt/wsbridge/bin/python install --no-cache-dir --no-
 # devstack-build: boto3 (and s3transfer), at the versions of the dev lock, on top of the runtime set.
 FROM build AS devstack-build
 COPY requirements-dev.lock ./
-RUN grep -E '^(boto3|s3transfer)==' requirements-dev.lock > devstack-requirements.txt \
+RUN awk '/^(boto3|s3transfer)==/ { keep = 1 } keep { print } !/\\$/ { keep = 0 }' requirements-dev.lock \
+        > devstack-requirements.txt \
     && python -m pip --python /opt/wsbridge/bin/python install --no-cache-dir --no-deps -r devstack-requirements.txt \
     && python -m pip --python /opt/wsbridge/bin/python check
 

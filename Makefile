@@ -19,8 +19,8 @@ $(STAMP):
 
 lock:
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal pyproject.toml -o requirements.lock
-	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal --extra dev pyproject.toml -o requirements-dev.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal --generate-hashes pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --python-version 3.11 --universal --generate-hashes --extra dev pyproject.toml -o requirements-dev.lock
 
 lint: venv
 	$(BIN)/ruff check .

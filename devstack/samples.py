@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from devstack import event_pattern
 from devstack.settings import PATTERN_FILE, ROOT, SAMPLES_FILE
 
 MAX_ENTRIES = 10
@@ -40,9 +41,8 @@ def envelopes(paths: Iterable[Path | str]) -> Iterator[tuple[str, dict[str, Any]
 
 
 def matches_rule(event: dict[str, Any], pattern_file: Path = PATTERN_FILE) -> bool:
-    """True when the findings rule's pattern (source x detail-type lists) matches ``event``."""
-    pattern = json.loads(pattern_file.read_text())
-    return event.get("source") in pattern["source"] and event.get("detail-type") in pattern["detail-type"]
+    """True when the findings rule's pattern matches ``event``."""
+    return event_pattern.matches(json.loads(pattern_file.read_text()), event)
 
 
 def point_at_instance(event: dict[str, Any], instance_id: str) -> dict[str, Any]:

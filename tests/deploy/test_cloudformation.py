@@ -6,58 +6,20 @@ import json
 from typing import Any
 
 import pytest
+from aws_calls import actions, aws_calls, daemon_modules
 from conftest import DECODE_TEMPLATE, TEMPLATE, setting_names
 from deploy_tools import ROOT, Tools
 
+from wsbridge.consumer.aws_roles import MEMBER_ROLE_ACTIONS
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.state.dynamodb import TTL_ATTRIBUTE
 
 PATTERN_FILE = ROOT / "config" / "eventbridge-pattern.json"
 FORWARDER = ROOT / "deploy" / "region-forwarder.yaml"
+DEPLOY_DOC = ROOT / "docs" / "deploy.md"
 FARGATE_MAX_STOP_TIMEOUT = 120
 # Each skip is justified next to the resource in the template; a new one must be added here on purpose.
 ACCEPTED_CHECKOV_SKIPS = {"CKV_AWS_27", "CKV_AWS_158", "CKV_AWS_28", "CKV_AWS_119"}
-# What the handlers call (DESIGN: handlers plan, the executor acts) and nothing else.
-TASK_ROLE_ACTIONS = {
-    "sqs:ReceiveMessage",
-    "sqs:DeleteMessage",
-    "sqs:ChangeMessageVisibility",
-    "sqs:GetQueueAttributes",
-    "sqs:GetQueueUrl",
-    "sqs:SendMessage",
-    "ec2:Describe*",
-    "iam:GetInstanceProfile",
-    "iam:GetRole",
-    "iam:ListInstanceProfilesForRole",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListRolePolicies",
-    "iam:GetRolePolicy",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:ListRoles",
-    "s3:GetBucketPolicy",
-    "s3:GetBucketAcl",
-    "s3:GetBucketPublicAccessBlock",
-    "s3:GetBucketPolicyStatus",
-    "securityhub:BatchUpdateFindings",
-    "sns:Publish",
-    "config:PutEvaluations",
-    "config:GetResourceConfigHistory",
-    "cloudfront:ListDistributions",
-    "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeTargetGroups",
-    "elasticloadbalancing:DescribeTargetHealth",
-    "wafv2:GetWebACL",
-    "wafv2:GetWebACLForResource",
-    "wafv2:ListAvailableManagedRuleGroups",
-    "wafv2:UpdateWebACL",
-    "secretsmanager:GetSecretValue",
-    "sts:AssumeRole",
-    "dynamodb:PutItem",
-    "dynamodb:GetItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:UpdateItem",
-}
 
 
 def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -196,11 +158,30 @@ def test_the_container_stops_drains_and_reads_settings_as_the_daemon_expects(tem
     assert f"http://127.0.0.1:{port}/healthz" in definition["HealthCheck"]["Command"][-1]
 
 
-def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) -> None:
+def daemon_actions() -> set[str]:
+    """The IAM actions of the AWS calls in the modules the daemon runs."""
+    reached = daemon_modules()
+    return actions({call for call in aws_calls() if call.module in reached})
+
+
+def test_the_source_scan_sees_every_kind_of_client_call() -> None:
+    found = {(call.module.rsplit(".", 1)[-1], call.action) for call in aws_calls()}
+    assert {
+        ("sqs", "sqs:DeleteMessage"),  # a batch call, authorized as the single one
+        ("dynamodb", "dynamodb:PutItem"),  # an operation named to getattr(client, ...)
+        ("edges", "elasticloadbalancing:DescribeTargetGroups"),  # an operation handed to a paginating helper
+        ("reads", "iam:ListRoles"),  # get_paginator("list_roles")
+        ("classic_lookup", "inspector:DescribeFindings"),  # a direct call
+    } <= found
+    assert ("coverage", "ec2:DescribeInstances") in found and "wsbridge.consumer.coverage" not in daemon_modules()
+
+
+def test_task_role_grants_exactly_the_calls_the_daemon_makes(template: dict[str, Any]) -> None:
     granted = statements(template["Resources"]["TaskRole"])
     assert all(item["Effect"] == "Allow" for item in granted)
-    actions = {action for item in granted for action in as_list(item["Action"])}
-    assert actions == TASK_ROLE_ACTIONS
+    allowed = {action for item in granted for action in as_list(item["Action"])}
+    assert allowed == daemon_actions(), (allowed - daemon_actions(), daemon_actions() - allowed)
+    assert set(MEMBER_ROLE_ACTIONS) <= allowed, "a member account is asked only for what the daemon does itself"
     by_sid = {item["Sid"]: item for item in granted}
     assert by_sid["ConsumeFindings"]["Resource"] == {"Fn::GetAtt": ["FindingsQueue", "Arn"]}
     assert by_sid["DeadLetterPoison"]["Resource"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
@@ -209,7 +190,35 @@ def test_task_role_allows_only_what_the_handlers_call(template: dict[str, Any]) 
     assume = by_sid["AssumeMemberAccountRoles"]["Resource"]
     assert assume == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberRoleName}"}
     wildcard = {item["Sid"] for item in granted if item["Resource"] == "*"}
-    assert wildcard == {"DescribeEc2", "ListRoles", "ReportConfigEvaluations", "ReadEdgeResources"}
+    assert wildcard == {
+        "DescribeInstances",
+        "ListRoles",
+        "ReadInspectorClassicFindings",
+        "ReportConfigEvaluations",
+        "ReadEdgeResources",
+    }
+
+
+def test_the_operator_commands_permissions_are_documented() -> None:
+    reached = daemon_modules()
+    operator = actions({call for call in aws_calls() if call.module not in reached})
+    section = DEPLOY_DOC.read_text().split("### Operator permissions\n", 1)[1].split("\n#", 1)[0]
+    assert operator, "the CLI commands call AWS"
+    assert {action for action in operator if f"`{action}`" not in section} == set()
+
+
+def test_tasks_reach_https_and_the_ws_manager_port_the_url_names(template: dict[str, Any]) -> None:
+    (always,) = template["Resources"]["TaskSecurityGroup"]["Properties"]["SecurityGroupEgress"]
+    assert (always["FromPort"], always["ToPort"], always["CidrIp"]) == (443, 443, "0.0.0.0/0")
+    (name,) = resources_of(template, "AWS::EC2::SecurityGroupEgress")
+    extra = template["Resources"][name]
+    assert template["Conditions"][extra["Condition"]] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "WsManagerPort"}, "443"]}]
+    }
+    rule = extra["Properties"]
+    assert rule["GroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+    assert (rule["FromPort"], rule["ToPort"]) == ({"Ref": "WsManagerPort"}, {"Ref": "WsManagerPort"})
+    assert template["Parameters"]["WsManagerPort"]["Default"] == 443
 
 
 def test_execution_role_pulls_the_image_and_writes_logs_only(template: dict[str, Any]) -> None:

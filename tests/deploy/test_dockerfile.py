@@ -22,10 +22,19 @@ RUNTIME_INSTALL = f"{PIP} --only-binary=:all: -r requirements.lock"
 PROJECT_INSTALL = f"{PIP} --no-deps ."
 DEVSTACK_INSTALL = f"{PIP} --no-deps -r devstack-requirements.txt"
 DEVSTACK_PINS = re.compile(r"^(boto3|s3transfer)==")
+DEVSTACK_EXTRACT = (
+    "awk '/^(boto3|s3transfer)==/ { keep = 1 } keep { print } !/\\\\$/ { keep = 0 }' requirements-dev.lock"
+)
+LOCKS = ("requirements.lock", "requirements-dev.lock")
 
 
 def runs(item: Stage) -> str:
     return "\n".join(instruction.arguments for instruction in item.all("RUN"))
+
+
+def requirements(path: Path) -> list[str]:
+    """The lock's requirements, each with its continuation lines (``--hash`` options) joined on."""
+    return [entry for entry in re.sub(r"\\\n\s*", " ", path.read_text()).splitlines() if entry and entry[0].isalnum()]
 
 
 def lock_pins(path: Path) -> dict[str, str]:
@@ -143,6 +152,22 @@ def test_image_environment_is_exactly_the_runtime_lock_and_the_project(image_env
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_locked_requirement_carries_its_hashes_so_pip_checks_them(lock: str) -> None:
+    entries = requirements(ROOT / lock)
+    assert len(entries) == len(lock_pins(ROOT / lock)) > 20
+    assert [entry for entry in entries if not re.search(r"--hash=sha256:[0-9a-f]{64}", entry)] == []
+    compile_command = re.compile(rf"uv pip compile .*--generate-hashes .*-o {re.escape(lock)}$", re.MULTILINE)
+    assert compile_command.search((ROOT / "Makefile").read_text()), "make lock keeps the hashes"
+
+
+def test_the_installed_distribution_declares_its_license_as_an_spdx_expression(image_environment: Path) -> None:
+    [metadata] = image_environment.glob("lib/python*/site-packages/wsbridge-*.dist-info/METADATA")
+    headers = metadata.read_text().split("\n\n", 1)[0].splitlines()
+    assert "License-Expression: Apache-2.0" in headers
+    assert not any(line.startswith("License:") for line in headers)
+
+
 def test_image_entrypoints_run(image_environment: Path) -> None:
     for command in (["wsbridge", "--help"], ["wsbridge", "run", "--help"], ["python", "-m", "wsbridge", "--help"]):
         executable = image_environment / "bin" / command[0]
@@ -192,15 +217,19 @@ def test_sandbox_image_adds_the_sandbox_distribution(image_environment: Path, tm
 def test_devstack_image_adds_only_the_dev_lock_boto3_and_runs_devstack(image_environment: Path, tmp_path: Path) -> None:
     devstack_build = stage("devstack-build")
     assert DEVSTACK_INSTALL in runs(devstack_build)
-    assert "grep -E '^(boto3|s3transfer)==' requirements-dev.lock > devstack-requirements.txt" in runs(devstack_build)
-    pins = [line for line in (ROOT / "requirements-dev.lock").read_text().splitlines() if DEVSTACK_PINS.match(line)]
+    assert DEVSTACK_EXTRACT in runs(devstack_build) and "> devstack-requirements.txt" in runs(devstack_build)
+    extracted = subprocess.run(
+        ["sh", "-c", DEVSTACK_EXTRACT], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    pins = [entry for entry in requirements(ROOT / "requirements-dev.lock") if DEVSTACK_PINS.match(entry)]
     assert len(pins) == 2, pins
-    requirements = tmp_path / "devstack-requirements.txt"
-    requirements.write_text("\n".join(pins) + "\n")
+    assert re.sub(r"\\\n\s*", " ", extracted).split("\n")[:2] == pins
+    requirements_file = tmp_path / "devstack-requirements.txt"
+    requirements_file.write_text(extracted)
     venv = tmp_path / "wsbridge"
     shutil.copytree(image_environment, venv, symlinks=True)
     local = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python")]
-    for step in ([*local, "install", "--no-cache-dir", "--no-deps", "-r", str(requirements)], [*local, "check"]):
+    for step in ([*local, "install", "--no-cache-dir", "--no-deps", "-r", str(requirements_file)], [*local, "check"]):
         result = subprocess.run(step, capture_output=True, text=True, check=False, timeout=600)
         assert result.returncode == 0, f"{step}\n{result.stdout}{result.stderr}"
     app = tmp_path / "app"

@@ -197,6 +197,14 @@ def test_the_pattern_routes_every_handled_source_and_nothing_else(
     }
 
 
+def test_eventbridge_matches_each_sample_as_devstacks_routing_does(aws: boto3.session.Session) -> None:
+    events = aws.client("events")
+    pattern = PATTERN_FILE.read_text()
+    for stem, event in samples.envelopes(sorted(GUARDDUTY_SAMPLE.parent.glob("*.json"))):
+        answer = events.test_event_pattern(EventPattern=pattern, Event=json.dumps(event))["Result"]
+        assert answer == samples.matches_rule(event), stem
+
+
 def test_the_demo_samples_point_at_the_demo_instances_and_all_reach_the_queue(
     aws: boto3.session.Session, bootstrapped: bootstrap.Bootstrapped, isolated_bus: IsolatedBus
 ) -> None:
