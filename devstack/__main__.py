@@ -11,7 +11,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from devstack import env, foreground, samples, stack, waf_demo
+from devstack import env, foreground, run_summary, samples, stack, waf_demo
 from devstack.bootstrap import session
 from devstack.errors import StackError
 from devstack.settings import REGION, StackSettings
@@ -70,7 +70,7 @@ def daemon_command(settings: StackSettings) -> list[str]:
 
 
 def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
-    """Stack, daemon, sample findings; stream the daemon's output until Ctrl-C."""
+    """Stack, daemon, sample findings, a summary once they settle; stream the daemon's output until Ctrl-C."""
     started: list[str] = []
     daemon = None
     try:
@@ -82,6 +82,8 @@ def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
         daemon = foreground.start_daemon(daemon_command(settings), daemon_env)
         ready = foreground.wait_ready(daemon, f"http://127.0.0.1:{settings.metrics_port}")
         stack.say(f"daemon ready ({ready})")
+        metrics_url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+        baseline = run_summary.read(metrics_url) or run_summary.Counts()
         events = samples.demo_events(json.loads(result.environment["WSBRIDGE_DEMO_INSTANCES"]))
         samples.put_events(session().client("events"), events)
         account = session().client("sts").get_caller_identity()["Account"]
@@ -90,10 +92,13 @@ def cmd_run(settings: StackSettings, args: argparse.Namespace) -> int:
         stack.say(
             f"sent {len(events)} sample findings through EventBridge and one firing of the WAF audit schedule "
             f"{waf_demo.WAF_AUDIT_RULE}. Watch the metrics at "
-            f"http://127.0.0.1:{settings.metrics_port}/metrics and the WS calls at "
+            f"{metrics_url} and the WS calls at "
             f"{settings.sandbox_url}/_sandbox/calls; notifications land in the queue "
-            f"{result.environment['WSBRIDGE_STACK_NOTIFICATIONS_URL']}; Ctrl-C stops everything"
+            f"{result.environment['WSBRIDGE_STACK_NOTIFICATIONS_URL']}"
         )
+        expected = len(events) + 1
+        stack.show(run_summary.render(run_summary.wait_settled(daemon, metrics_url, baseline, expected), expected))
+        stack.say("the daemon keeps running; Ctrl-C stops it and everything this run started")
         return foreground.exit_code(daemon.wait())
     except KeyboardInterrupt:
         return 130
@@ -128,7 +133,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("up", help="start (idempotently) and bootstrap the stack, write .stack/env")
     commands.add_parser("down", help="stop what `up` started")
     commands.add_parser("status", help="show which components run")
-    commands.add_parser("run", help="stack + daemon + sample findings, until Ctrl-C")
+    commands.add_parser("run", help="stack + daemon + sample findings and their summary, until Ctrl-C")
     test = commands.add_parser("test", help="run a command against the stack: test -- CMD ...")
     test.add_argument("command", nargs=argparse.REMAINDER)
     send = commands.add_parser("send", help="put events (files, '-' for stdin) on the event bus")

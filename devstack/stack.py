@@ -32,8 +32,13 @@ class UpResult:
 
 def say(message: str) -> None:
     """One progress line on stdout (dropped when stdout is gone, e.g. a closed terminal)."""
+    show(f"devstack: {message}")
+
+
+def show(text: str) -> None:
+    """``text`` on stdout in one write (dropped when stdout is gone, e.g. a closed terminal)."""
     with contextlib.suppress(OSError, ValueError):
-        print(f"devstack: {message}", flush=True)
+        print(text, flush=True)
 
 
 @contextmanager
