@@ -73,8 +73,12 @@ def test_a_message_that_always_fails_transiently_is_dead_lettered_with_its_reaso
     [dead] = queue.drain_dlq(1, timeout=120)
     assert json.loads(dead["Body"])["id"] == event["id"]
     assert daemon.probe_records(event["id"]) == ["start"] * 3
+    wait_for(
+        lambda: daemon.metric("wsbridge_messages_processed_total", outcome="dead_letter") == 1,
+        30,
+        what="the dead-letter outcome to be counted (after the copy to the DLQ)",
+    )
     assert daemon.metric("wsbridge_messages_processed_total", outcome="retry") == 2
-    assert daemon.metric("wsbridge_messages_processed_total", outcome="dead_letter") == 1
     reason = dead["MessageAttributes"]["wsbridge-reason"]["StringValue"]
     assert "probe failing on purpose (attempt 3)" in reason and "receive 3 of 3, no retry left" in reason
 
@@ -87,7 +91,12 @@ def test_malformed_bodies_go_to_the_dlq_after_one_receive_and_the_daemon_stays_h
     bodies = malformed_bodies()
     sent = {queue.send(body): name for name, (body, _) in bodies.items()}
     dead = queue.drain_dlq(len(bodies), timeout=120)
-    reasons = {line["message_id"]: line["reason"] for line in daemon.message_lines()}
+
+    def logged() -> dict[str, str]:
+        found = {line["message_id"]: line["reason"] for line in daemon.message_lines()}
+        return found if set(sent) <= set(found) else {}
+
+    reasons = wait_for(logged, 30, what="every message's log line (written after its dead-letter copy)")
     by_body = {message["Body"]: message for message in dead}
     assert len(by_body) == len(bodies)
     for message_id, name in sent.items():
