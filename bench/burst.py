@@ -137,6 +137,12 @@ class Outcome:
     throttled: int
 
 
+def settled(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The calls before the first one still waiting for its answer (its status comes later)."""
+    waiting = next((index for index, call in enumerate(calls) if call["status"] is None), len(calls))
+    return calls[:waiting]
+
+
 def one_run(sandbox: Sandbox, sqs: Any, start: Starter, instances: int, timeout: float) -> Outcome:
     """Reset the sandbox (budget on), fill a fresh queue with the burst, let the consumer(s) work it off."""
     sandbox.reset(
@@ -155,7 +161,7 @@ def one_run(sandbox: Sandbox, sqs: Any, start: Starter, instances: int, timeout:
             seconds, protected = None, 0
             while seconds is None and time.monotonic() < deadline:
                 time.sleep(1.0)
-                calls += sandbox.calls(since=calls[-1]["seq"] if calls else 0)
+                calls += settled(sandbox.calls(since=calls[-1]["seq"] if calls else 0))
                 seconds, protected = protected_after(calls, instances)
         finally:
             for consumer in consumers:
@@ -231,7 +237,7 @@ def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0) -> dict[str, 
                 f"burst run {index + 1} {name}: {seconds:.1f} s ({seconds / limit_seconds:.2f}x the limit), "
                 f"{outcome.protected}/{instances} protected, {outcome.calls} calls, {outcome.throttled} answered 429"
             )
-    systems = {
+    systems: dict[str, dict[str, Any]] = {
         name: {key: values if key == "complete" else spread(values) for key, values in row.items()}
         for name, row in table.items()
     }
