@@ -48,7 +48,7 @@ test: venv lint typecheck
 test-reliability: venv
 	$(STACK) test -- env WSBRIDGE_RELIABILITY_SCALE=full $(BIN)/pytest -q -p no:cacheprovider tests/reliability
 
-# The six benchmark figures into bench/results/ and docs/benchmarks.md (BENCH_ARGS, e.g. --runs 5).
+# The benchmark figures into bench/results/ and docs/benchmarks.md (BENCH_ARGS, e.g. --runs 5).
 BENCH_TOOLS := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/wsbridge/bench-tools
 bench: venv
 	@test -x $(BENCH_TOOLS)/bin/py-spy || { $(PYTHON) -m venv $(BENCH_TOOLS) && $(BENCH_TOOLS)/bin/pip install --quiet py-spy==0.4.3; }

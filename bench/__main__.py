@@ -1,8 +1,8 @@
-"""``python -m bench``: the six benchmark figures, written to bench/results/ and docs/benchmarks.md.
+"""``python -m bench``: the benchmark figures, written to bench/results/ and docs/benchmarks.md.
 
 Run it against a local stack (``python -m devstack test -- python -m bench``; ``make bench`` does).
 Each figure is the median of ``--runs`` runs with its spread; ``--scale`` shrinks or grows the
-number of findings per run; ``--figures`` picks some of the six.
+number of findings per run; ``--figures`` picks some of them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import cpu_profile, drain_rate, memory, report, shutdown, throughput, ws_calls
+from bench import burst, cpu_profile, drain_rate, memory, report, shutdown, throughput, ws_calls
 from bench.common import machine_note, say, write_result
 
 FIGURES: dict[str, tuple[str, Callable[[argparse.Namespace], dict[str, Any]]]] = {
@@ -25,6 +25,7 @@ FIGURES: dict[str, tuple[str, Callable[[argparse.Namespace], dict[str, Any]]]] =
     "calls": ("ws_calls", lambda args: ws_calls.run(args.runs)),
     "memory": ("memory", lambda args: memory.run(args.runs, memory.checkpoints(args.scale))),
     "shutdown": ("shutdown", lambda args: shutdown.run(args.runs)),
+    "burst": ("burst", lambda args: burst.run(args.runs, args.scale)),
 }
 
 

@@ -185,28 +185,35 @@ class Drain:
 
 
 def time_drain(
-    sqs: Any, url: str, messages: int, process: subprocess.Popen[bytes], timeout: float, interval: float = 0.025
+    sqs: Any,
+    url: str,
+    messages: int,
+    process: subprocess.Popen[bytes] | Sequence[subprocess.Popen[bytes]],
+    timeout: float,
+    interval: float = 0.025,
 ) -> Drain:
-    """Watch a pre-filled queue while ``process`` consumes it.
+    """Watch a pre-filled queue while ``process`` (or several) consumes it.
 
     The clock starts when the first message leaves the visible count (the consumer's first receive,
     so its start-up is not counted, whatever it is), and stops when no message is left, visible or in
-    flight. The process's CPU time is read at the same two moments.
+    flight. The processes' CPU time is read at the same two moments (summed; peak RSS is the largest).
     """
-    pid = process.pid
+    processes = [process] if isinstance(process, subprocess.Popen) else list(process)
     deadline = time.monotonic() + timeout
     started = cpu_start = None
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the consumer exited with {process.returncode} before the queue was drained")
+        for each in processes:
+            if each.poll() is not None:
+                raise RuntimeError(f"the consumer exited with {each.returncode} before the queue was drained")
         visible, in_flight = depth(sqs, url)
         now = time.monotonic()
         if started is None and visible < messages:
-            started, cpu_start = now, cpu_seconds(pid)
+            started, cpu_start = now, sum(cpu_seconds(each.pid) for each in processes)
         if started is not None and visible + in_flight == 0:
             assert cpu_start is not None
-            cpu = cpu_seconds(pid) - cpu_start
-            return Drain(messages, max(now - started, interval), cpu, memory_kib(pid)["VmHWM"])
+            cpu = sum(cpu_seconds(each.pid) for each in processes) - cpu_start
+            peak = max(memory_kib(each.pid)["VmHWM"] for each in processes)
+            return Drain(messages, max(now - started, interval), cpu, peak)
         time.sleep(interval)
     raise TimeoutError(f"the queue was not drained within {timeout:g} s (left: {depth(sqs, url)})")
 

@@ -11,6 +11,7 @@ from bench.common import ROOT
 
 EVENTS = ROOT / "tests" / "fixtures" / "events"
 TEMPLATE = EVENTS / "guardduty-canary-ec2-1.json"
+INSPECTOR_TEMPLATE = EVENTS / "inspector2-package-ec2-1.json"
 SEED = ROOT / "sandbox" / "wsbridge_sandbox" / "seed" / "default.json"
 FINDING_TYPE = "UnauthorizedAccess:EC2/SSHBruteForce"
 FIRST_COMPUTER_ID = 1000
@@ -50,6 +51,19 @@ def guardduty_body(instance: str, finding_id: str | None = None) -> str:
     detail["arn"] = f"arn:aws:guardduty:us-east-1:123456789012:detector/d1/finding/{detail['id']}"
     detail["type"] = FINDING_TYPE
     detail["resource"]["instanceDetails"]["instanceId"] = instance
+    return json.dumps(event)
+
+
+def inspector_body(instance: str, cve: str) -> str:
+    """The SQS body EventBridge delivers for an active Inspector2 package finding of ``cve`` on ``instance``."""
+    event: dict[str, Any] = json.loads(INSPECTOR_TEMPLATE.read_text().replace("{{FINDING_ID}}", uuid.uuid4().hex))
+    event["id"] = str(uuid.uuid4())
+    event["resources"] = [instance]
+    detail = event["detail"]
+    detail["packageVulnerabilityDetails"]["vulnerabilityId"] = cve
+    detail["title"] = f"{cve} - package"
+    detail["status"] = "ACTIVE"
+    detail["resources"][0]["id"] = instance
     return json.dumps(event)
 
 

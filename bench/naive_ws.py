@@ -2,9 +2,11 @@
 
 The same Workload Security calls as wsbridge's GuardDuty plan for a protected instance, in the same
 shapes: look the computer up by instance id, run a recommendation scan through a run-now scheduled
-task and assign what it recommends, then run an integrity scan task. No cache, no coalescing, no
-retries beyond urllib3's defaults (connection errors only); any other failure leaves the message
-for redelivery.
+task and assign what it recommends, then run an integrity scan task. An Inspector2 package finding
+gets the IPS rules that list its CVE assigned to the computer (the rules it does not have yet), as
+Trend's ``AutoAssign.py`` sample does. No cache, no coalescing; 429 "Too many API requests" is retried
+as Trend's rate-limit sample does (sleep ``2**(retries+3)`` ms, up to 12 retries), other failures
+only by urllib3's defaults (connection errors); any other failure leaves the message for redelivery.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SCAN_TASKS = {
 }
 SCAN_POLL_SECONDS = 1.0
 SCAN_POLLS = 10
+THROTTLE_RETRIES = 12
 
 
 class ApiFailed(Exception):
@@ -58,6 +61,11 @@ class NaiveClient:
             url += "?" + "&".join(f"{name}={value}" for name, value in fields)
         data = None if body is None else json.dumps(body)
         response = self.http.request(method, url, body=data, headers=self.headers)
+        for retries in range(THROTTLE_RETRIES):
+            if response.status != 429:
+                break
+            time.sleep(2 ** (retries + 3) / 1000)
+            response = self.http.request(method, url, body=data, headers=self.headers)
         if response.status >= 400:
             raise ApiFailed(f"{method} {path}: HTTP {response.status}")
         return json.loads(response.data) if response.data else None
@@ -115,9 +123,25 @@ class NaiveClient:
             time.sleep(SCAN_POLL_SECONDS)
         raise ApiFailed(f"no recommendation scan result for computer {computer_id}")
 
+    def shield(self, detail: dict[str, Any]) -> None:
+        """Assign the IPS rules that list an Inspector2 finding's CVE to the instance's computer."""
+        cve = detail["packageVulnerabilityDetails"]["vulnerabilityId"]
+        computer = self.computer_for(detail["resources"][0]["id"])
+        if computer is None:
+            return
+        criteria = [{"fieldName": "CVE", "stringTest": "equal", "stringValue": f"%{cve}%", "stringWildcards": True}]
+        answer = self.call("POST", "/intrusionpreventionrules/search", {"maxItems": 5000, "searchCriteria": criteria})
+        assigned = set((computer.get("intrusionPrevention") or {}).get("ruleIDs") or [])
+        rules = sorted({int(rule["ID"]) for rule in answer.get("intrusionPreventionRules") or []} - assigned)
+        if rules:
+            self.call("POST", f"/computers/{computer['ID']}/intrusionprevention/assignments", {"ruleIDs": rules})
+
     def respond(self, body: str) -> None:
-        """Act on one SQS message body (an EventBridge envelope of a GuardDuty finding)."""
+        """Act on one SQS message body (an EventBridge envelope of a GuardDuty or Inspector2 finding)."""
         event = json.loads(body)
+        if event.get("source") == "aws.inspector2":
+            self.shield(event["detail"])
+            return
         resource = event["detail"]["resource"]
         if resource.get("resourceType") != "Instance":
             return

@@ -24,6 +24,9 @@ SYSTEM_NAMES = {
     "bare_receive_delete": "bare receive + delete loop",
     "wsbridge_noop": "wsbridge, no-op handler",
     "wsbridge_noop_log_warning": "wsbridge, no-op handler, log level warning",
+    "wsbridge_noop_shared_store": "wsbridge, no-op handler, shared store (DynamoDB)",
+    "wsbridge_noop_shared_store_2_replicas": "wsbridge, no-op handler, shared store, 2 replicas",
+    "wsbridge_2_replicas": "wsbridge, 2 replicas sharing the store and the budget",
 }
 
 
@@ -102,6 +105,12 @@ def drain(result: dict[str, Any]) -> list[str]:
         f"{result['messages']} messages per run, {result['receive_loops']} receive loops each.",
         "",
         *table(["consumer", "messages/s", "ratio to bare loop", "CPU ms/message"], rows),
+        "",
+        *(
+            [f"Two replicas drain at {result['two_replicas_ratio_to_one']:.2f}{TIMES} the rate of one."]
+            if "two_replicas_ratio_to_one" in result
+            else []
+        ),
         "",
     ]
 
@@ -215,6 +224,35 @@ def shutdown(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def burst(result: dict[str, Any]) -> list[str]:
+    rows = [
+        [
+            SYSTEM_NAMES.get(name, name),
+            figure(row["seconds"]),
+            figure(row["ratio_to_limit"], 2),
+            f"{row['instances_protected']['median']:.0f} of {result['instances']}"
+            + ("" if all(row["complete"]) else " (not all runs finished)"),
+            figure(row["ws_calls_per_instance"]),
+            figure(row["throttled_calls"], 0),
+        ]
+        for name, row in result["systems"].items()
+    ]
+    return [
+        "### 7. A burst under the WS rate budget: time until every instance is protected",
+        "",
+        provenance(result),
+        "",
+        f"{result['findings']} findings over {result['instances']} instances ({result['guardduty_per_instance']} "
+        f"GuardDuty and {result['inspector_per_instance']} Inspector2 per instance), WS latency "
+        f"{result['latency_ms']} ms, scans finish after {result['scan_delay_ms'] / 1000:g} s, budget "
+        f"{result['budget_calls']} calls per {result['budget_window_seconds']:g} s. The limit: "
+        f"{result['minimum_calls']} calls at least, {result['limit_seconds']:g} s at the budget's rate.",
+        "",
+        *table(["consumer", "seconds", f"{TIMES} the limit", "protected", "WS calls/instance", "429 answers"], rows),
+        "",
+    ]
+
+
 SECTIONS = (
     ("throughput", throughput),
     ("drain_rate", drain),
@@ -222,6 +260,7 @@ SECTIONS = (
     ("ws_calls", calls),
     ("memory", memory),
     ("shutdown", shutdown),
+    ("burst", burst),
 )
 
 

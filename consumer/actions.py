@@ -27,6 +27,11 @@ class Action(ABC):
         """Key shared by actions that need to run only once per window; ``None`` never coalesces."""
         return None
 
+    def runs_after(self, earlier: Action) -> bool:
+        """Whether this action waits for ``earlier``, planned before it in the same plan. By default it
+        does (a plan runs in order); actions that need nothing from earlier ones say so."""
+        return True
+
     @abstractmethod
     async def run(self, services: Services) -> None:
         """Carry the action out."""
@@ -49,11 +54,19 @@ async def _run_unless_scanned(
     since_ms: int | None,
     last_scan: Callable[[Computer], int | None],
 ) -> bool:
-    if since_ms is not None:
-        computer = await services.workload_security().get_computer(action.computer_id)
-        if (last_scan(computer) or 0) >= since_ms:
-            return False
-    await action.run(services)
+    """The scan date comes from the computer the plan's lookup read (a fresh read without one): a
+    stale date can only cost one scan more, never one less."""
+    if since_ms is None:
+        await action.run(services)
+        return True
+    client = services.workload_security()
+    date = last_scan(await client.get_computer(action.computer_id, fresh=False))
+    if (date or 0) >= since_ms:
+        return False
+    if isinstance(action, RunIntegrityScan):
+        await client.run_integrity_scan(action.computer_id, last_scan=date)
+    else:
+        await client.run_malware_scan(action.computer_id, last_scan=date)
     return True
 
 
@@ -64,11 +77,22 @@ class RunRecommendationScan(Action):
     kind: ClassVar[str] = "recommendation_scan"
     computer_id: int
     apply: bool = True
+    integrity_rules: bool = False
+    """Applying the results also changes integrity monitoring rules (``WSBRIDGE_WS_RECOMMENDATION_MODULES=all``)."""
 
     @property
     def coalesce_key(self) -> str:
         """One recommendation scan per computer per window."""
         return f"{self.kind}:{self.computer_id}"
+
+    @property
+    def changes_integrity_rules(self) -> bool:
+        """Whether applying the results changes the computer's integrity monitoring rules."""
+        return self.apply and self.integrity_rules
+
+    def runs_after(self, earlier: Action) -> bool:
+        """Needs nothing from earlier actions."""
+        return False
 
     async def run(self, services: Services) -> None:
         """Start the scan through a run-now scheduled task."""
@@ -83,7 +107,8 @@ class RunRecommendationScan(Action):
         client = services.workload_security()
         current = await client.computer_ips_assignments(self.computer_id)
         if (current.last_recommendation_scan_date or 0) < since_ms:
-            await self.run(services)
+            last_scan = current.last_recommendation_scan_date
+            await client.run_recommendation_scan(self.computer_id, apply=self.apply, last_scan=last_scan)
             return True
         if self.apply:
             await client.apply_recommendations(self.computer_id, current)
@@ -101,6 +126,15 @@ class RunIntegrityScan(Action):
     def coalesce_key(self) -> str:
         """One integrity scan per computer per window."""
         return f"{self.kind}:{self.computer_id}"
+
+    def runs_after(self, earlier: Action) -> bool:
+        """Waits only for a recommendation scan of the same computer whose results change its
+        integrity monitoring rules (the scan must check the rules that will be in effect)."""
+        return (
+            isinstance(earlier, RunRecommendationScan)
+            and earlier.computer_id == self.computer_id
+            and earlier.changes_integrity_rules
+        )
 
     async def run(self, services: Services) -> None:
         """Start the scan through a run-now scheduled task."""
@@ -128,6 +162,10 @@ class RunMalwareScan(Action):
         """One malware scan per computer per window."""
         return f"{self.kind}:{self.computer_id}"
 
+    def runs_after(self, earlier: Action) -> bool:
+        """Needs nothing from earlier actions."""
+        return False
+
     async def run(self, services: Services) -> None:
         """Start the scan through a run-now scheduled task."""
         await services.workload_security().run_malware_scan(self.computer_id)
@@ -154,6 +192,10 @@ class AssignIpsRules(Action):
         """The same rules on the same policy or computer are assigned once per window."""
         owner = f"policy:{self.policy_id}" if self.policy_id is not None else f"computer:{self.computer_id}"
         return f"{self.kind}:{owner}:{','.join(map(str, sorted(self.rule_ids)))}"
+
+    def runs_after(self, earlier: Action) -> bool:
+        """Needs nothing from earlier actions."""
+        return False
 
     async def run(self, services: Services) -> None:
         """Add the rules without touching the ones already assigned."""

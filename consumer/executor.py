@@ -1,7 +1,13 @@
-"""Runs a plan: each action once per coalescing window, in order, or only recorded in dry run."""
+"""Runs a plan: each action once per coalescing window, or only recorded in dry run.
+
+An action starts once the earlier actions it depends on (:meth:`Action.runs_after`) are done; the
+others of the plan run at the same time, so a finding's integrity scan does not wait for its
+recommendation scan's results.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +49,13 @@ class ActionFailed(Exception):
         self.executed = executed
 
 
+class _NotStarted(Exception):
+    """An action was not started because an action it depends on failed."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__(f"action {action.kind} not started")
+
+
 class Executor:
     """The only place where wsbridge writes to Workload Security or AWS."""
 
@@ -62,21 +75,41 @@ class Executor:
         self._on_action = on_action
 
     async def execute(self, actions: Sequence[Action], *, lease_until: float | None = None) -> list[ExecutedAction]:
-        """Run the actions in order; on the first failure raise :class:`ActionFailed`.
+        """Run the plan; when an action fails, let those already running finish, start none that
+        depends on it, and raise :class:`ActionFailed` for the first failed action in plan order.
 
         ``lease_until`` (epoch seconds) is when the message's own claim lapses: an action's
         in-progress mark lapses with it, so whoever takes the message over also takes its actions.
         """
-        executed: list[ExecutedAction] = []
-        for action in actions:
-            result = await self._execute_one(action, executed, lease_until)
-            executed.append(ExecutedAction(action, result))
-            self._on_action(executed[-1])
+        if len(actions) == 1:
+            results: list[ExecutedAction | BaseException] = [await self._run(actions[0], [], lease_until)]
+        else:
+            tasks: list[asyncio.Task[ExecutedAction]] = []
+            for index, action in enumerate(actions):
+                needs = [tasks[earlier] for earlier in range(index) if action.runs_after(actions[earlier])]
+                tasks.append(asyncio.ensure_future(self._run(action, needs, lease_until)))
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+        executed = [result for result in results if isinstance(result, ExecutedAction)]
+        failed = next((result for result in results if isinstance(result, BaseException)), None)
+        if isinstance(failed, ActionFailed):
+            raise ActionFailed(failed.action, executed) from failed.__cause__
+        if failed is not None:
+            raise failed
         return executed
 
-    async def _execute_one(
-        self, action: Action, executed: list[ExecutedAction], lease_until: float | None
-    ) -> ActionResult:
+    async def _run(
+        self, action: Action, needs: list[asyncio.Task[ExecutedAction]], lease_until: float | None
+    ) -> ExecutedAction:
+        if needs:
+            await asyncio.wait(needs)
+            if any(task.cancelled() or task.exception() is not None for task in needs):
+                raise _NotStarted(action)
+        result = await self._execute_one(action, lease_until)
+        executed = ExecutedAction(action, result)
+        self._on_action(executed)
+        return executed
+
+    async def _execute_one(self, action: Action, lease_until: float | None) -> ActionResult:
         if self.dry_run:
             return ActionResult.DRY_RUN
         key = f"action:{action.coalesce_key}" if action.coalesce_key and self._window > 0 else None
@@ -91,7 +124,7 @@ class Executor:
                 await self._store.release(key)
             if isinstance(error, Exception):
                 self._on_action(ExecutedAction(action, ActionResult.FAILED))
-                raise ActionFailed(action, executed) from error
+                raise ActionFailed(action, []) from error
             raise
         if key is not None:
             await self._store.complete(key, self._window)

@@ -95,6 +95,9 @@ class Settings(WafAuditSettings):
         description="Client-side cap on WS API calls per minute, shared by all workers (and, with "
         "WSBRIDGE_STATE_TABLE, by every replica)",
     )
+    ws_rate_limit_window_seconds: float = Field(
+        60.0, gt=0, description="The window WSBRIDGE_WS_RATE_LIMIT_PER_MINUTE counts in (a manager's is 60 s)"
+    )
     ws_timeout_seconds: float = Field(30.0, gt=0, description="Timeout of one WS API request")
     ws_max_attempts: int = Field(5, ge=1, le=20, description="Attempts per WS API call (retries + 1)")
     ws_retry_base_seconds: float = Field(0.5, gt=0, description="First WS retry delay cap; doubles per attempt")

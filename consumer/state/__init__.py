@@ -31,4 +31,9 @@ async def fleet_budget(settings: Settings, aws: AwsClients) -> FleetRateBudget |
         return None
     from wsbridge.consumer.state.budget import FleetRateBudget
 
-    return FleetRateBudget(await aws.client("dynamodb"), settings.state_table, settings.ws_rate_limit_per_minute)
+    return FleetRateBudget(
+        await aws.client("dynamodb"),
+        settings.state_table,
+        settings.ws_rate_limit_per_minute,
+        window_seconds=settings.ws_rate_limit_window_seconds,
+    )

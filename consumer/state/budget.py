@@ -2,8 +2,8 @@
 
 Time is cut into slots of ``slot_seconds``; each slot has one item (``pk`` ``ws-budget:<slot>``) whose
 ``used`` count every replica raises with a conditional ``ADD``. A slot grants
-``limit * slot / (60 + slot)`` calls, so that the at most ``60 / slot + 1`` slots any 60-second window
-of the manager touches hold no more than ``limit`` calls together. Tokens are spent only within the
+``limit * slot / (window + slot)`` calls, so that the at most ``window / slot + 1`` slots any window
+of the manager (60 s) touches hold no more than ``limit`` calls together. Tokens are spent only within the
 slot they were leased for. When the table cannot be reached, calls go ahead (each replica's own limit
 still applies) rather than stopping all work.
 """
@@ -36,13 +36,17 @@ class FleetRateBudget:
         limit_per_minute: int,
         *,
         slot_seconds: float = SLOT_SECONDS,
+        window_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """``client`` is an aiobotocore DynamoDB client."""
+        """``client`` is an aiobotocore DynamoDB client; ``limit_per_minute`` calls per ``window_seconds``.
+
+        Slots are at most a tenth of the window."""
         self._client = client
         self._table = table
+        slot_seconds = min(slot_seconds, window_seconds / 10)
         self._slot_seconds = slot_seconds
-        self.per_slot = max(1, math.floor(limit_per_minute * slot_seconds / (60 + slot_seconds)))
+        self.per_slot = max(1, math.floor(limit_per_minute * slot_seconds / (window_seconds + slot_seconds)))
         self.block = max(1, min(10, self.per_slot // 8))
         self._clock = clock
         self._lock = asyncio.Lock()

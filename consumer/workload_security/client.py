@@ -20,7 +20,7 @@ from wsbridge.consumer.workload_security.models import ApplicationType, Computer
 from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
 from wsbridge.consumer.workload_security.ratelimit import CallBudget, SlidingWindowLimiter
 from wsbridge.consumer.workload_security.recommendations import APPLIED, AUTO_APPLY_SETTINGS, apply_recommendations
-from wsbridge.consumer.workload_security.scans import ScanRunner
+from wsbridge.consumer.workload_security.scans import UNREAD, ScanRunner, Unread
 from wsbridge.consumer.workload_security.search import Criterion, search_filter, search_pages
 from wsbridge.consumer.workload_security.transport import Transport, breaker_gauge
 
@@ -132,15 +132,19 @@ class WorkloadSecurityClient:
         out); many uncached ones are answered by one walk over every computer instead of a search each."""
         return await self._computers.by_instance_ids(instance_ids)
 
-    async def get_computer(self, computer_id: int) -> Computer:
-        """One computer (fresh read, with the sections the verdict needs expanded)."""
-        return await self._computers.by_id(computer_id)
+    async def get_computer(self, computer_id: int, *, fresh: bool = True) -> Computer:
+        """One computer, with the sections the verdict needs expanded: a fresh read, or (not ``fresh``)
+        the one an instance lookup read within ``cache_ttl_seconds`` when there is one."""
+        cached = None if fresh else self._computers.cached(computer_id)
+        return cached if cached is not None else await self._computers.by_id(computer_id)
 
     async def get_policy(self, policy_id: int) -> Policy:
         """One policy, inherited settings and rules included (cached for ``cache_ttl_seconds``)."""
         return await self._policies.get_or_load(policy_id, partial(self._read_policy, policy_id))
 
-    async def run_recommendation_scan(self, computer_id: int, *, apply: bool = True) -> None:
+    async def run_recommendation_scan(
+        self, computer_id: int, *, apply: bool = True, last_scan: int | Unread | None = UNREAD
+    ) -> None:
         """Scan ``computer_id`` for recommendations; with ``apply``, apply them before returning.
 
         ``assign`` mode waits for the scan (up to ``scan_wait_seconds``, else a retryable
@@ -148,21 +152,26 @@ class WorkloadSecurityClient:
         scan started earlier and not yet applied (a retried message) is waited for, not started again.
         ``auto-apply`` mode only scans when the computer's effective auto-apply setting of every applied
         module is ``Yes`` (the manager applies), and otherwise behaves like ``assign``.
+        ``last_scan``: the computer's ``lastRecommendationScanDate`` when the caller just read it.
         """
         if not apply:
-            await self._scans.start("recommendation", computer_id)
+            await self._scans.start("recommendation", computer_id, last_scan=last_scan)
             return
         if self.options.recommendations is RecommendationMode.AUTO_APPLY and await self._auto_applies(computer_id):
-            await self._scans.start("recommendation", computer_id)
+            await self._scans.start("recommendation", computer_id, last_scan=last_scan)
             self._computers.forget(computer_id)
             return
         scan = await self._scans.running_recommendation(computer_id)
+        started = scan is None
         if scan is None:
-            before = await ips_assignments(self._transport, "computers", computer_id)
-            scan = await self._scans.start_recommendation(computer_id, before.last_recommendation_scan_date)
+            if last_scan is UNREAD:
+                last_scan = (await self.computer_ips_assignments(computer_id)).last_recommendation_scan_date
+            scan = await self._scans.start_recommendation(computer_id, last_scan)
         else:
             log.info("ws_scan_resumed", kind="recommendation", computer_id=computer_id, newer_than=scan.newer_than)
-        after = await self._scans.wait_for_recommendations(computer_id, newer_than=scan.newer_than)
+        after = await self._scans.wait_for_recommendations(
+            computer_id, newer_than=scan.newer_than, just_started=started
+        )
         await self.apply_recommendations(computer_id, after)
         await self._scans.finish_recommendation(computer_id, scan)
 
@@ -182,13 +191,14 @@ class WorkloadSecurityClient:
         )
         self._computers.forget(computer_id)
 
-    async def run_integrity_scan(self, computer_id: int) -> None:
-        """Start an integrity monitoring scan on ``computer_id``."""
-        await self._scans.start("integrity", computer_id)
+    async def run_integrity_scan(self, computer_id: int, *, last_scan: int | Unread | None = UNREAD) -> None:
+        """Start an integrity monitoring scan on ``computer_id`` (``last_scan``: its date of the last one,
+        when the caller just read it)."""
+        await self._scans.start("integrity", computer_id, last_scan=last_scan)
 
-    async def run_malware_scan(self, computer_id: int) -> None:
-        """Start an anti-malware (manual) scan on ``computer_id``."""
-        await self._scans.start("malware", computer_id)
+    async def run_malware_scan(self, computer_id: int, *, last_scan: int | Unread | None = UNREAD) -> None:
+        """Start an anti-malware (manual) scan on ``computer_id`` (``last_scan`` as for integrity scans)."""
+        await self._scans.start("malware", computer_id, last_scan=last_scan)
 
     async def ips_rules_for_cve(self, cve: str) -> list[IpsRule]:
         """Rules listing ``cve`` exactly, followed by their ``dependsOnRuleIDs`` closure (cached)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import partial
 
 import structlog
@@ -50,6 +50,7 @@ class ComputerLookup:
     def __init__(self, transport: Transport, ttl_seconds: float) -> None:
         self._transport = transport
         self._instances: TtlCache[str, tuple[Computer, ...]] = TtlCache(ttl_seconds)
+        self._read: TtlCache[int, Computer] = TtlCache(ttl_seconds)
         self._agent_field_searchable = True
 
     async def by_instance_id(self, instance_id: str) -> list[Computer]:
@@ -67,6 +68,7 @@ class ComputerLookup:
         walked = await self._walk(set(missing)) if len(missing) >= BATCH_FROM else {}
         for key, hits in walked.items():
             self._instances.put(key, hits)
+            self._remember(hits)
         return {key: list(walked[key]) if key in walked else await self.by_instance_id(key) for key in keys}
 
     async def by_id(self, computer_id: int) -> Computer:
@@ -76,17 +78,29 @@ class ComputerLookup:
         )
         return Computer.model_validate(answer)
 
+    def cached(self, computer_id: int) -> Computer | None:
+        """The computer as an instance lookup read it within the TTL (``None`` when none did)."""
+        return self._read.get(computer_id)
+
     def forget(self, computer_id: int | None = None, *, policy_id: int | None = None) -> None:
         """Drop cached lookups holding this computer, or any computer on this policy."""
-        self._instances.invalidate_where(
-            lambda hits: any(c.id == computer_id or (policy_id is not None and c.policy_id == policy_id) for c in hits)
-        )
+
+        def held(computer: Computer) -> bool:
+            return computer.id == computer_id or (policy_id is not None and computer.policy_id == policy_id)
+
+        self._read.invalidate_where(held)
+        self._instances.invalidate_where(lambda hits: any(held(computer) for computer in hits))
 
     async def _lookup(self, instance_id: str) -> tuple[Computer, ...]:
         hits = await self._search(EC2_INSTANCE_FIELD, instance_id)
         if not hits:
             hits = await self._agent_reported(instance_id)
+        self._remember(hits)
         return tuple(sorted(hits, key=rank))
+
+    def _remember(self, computers: Iterable[Computer]) -> None:
+        for computer in computers:
+            self._read.put(computer.id, computer)
 
     async def _search(self, field: str, instance_id: str) -> list[Computer]:
         answer = await self._transport.request(

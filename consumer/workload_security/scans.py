@@ -60,6 +60,9 @@ class Unread(Enum):
 
 UNREAD = Unread.UNREAD
 
+FIRST_POLL_SECONDS = 1.0
+"""The first wait between polls for a recommendation scan's results; it doubles up to ``poll_seconds``."""
+
 RECOMMENDATION_RECORD_SECONDS = 3600.0
 """How long this process remembers a recommendation scan it started (when WS no longer shows the task)."""
 
@@ -71,6 +74,14 @@ class RecommendationScan:
     newer_than: int | None
     task_ids: list[int] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+
+
+@dataclass(slots=True)
+class _SharedWait:
+    """One poll loop for a scan's results and how many messages wait on it."""
+
+    task: asyncio.Future[IpsAssignments]
+    waiters: int = 0
 
 
 def recommendation_prefix(computer_id: int) -> str:
@@ -102,6 +113,7 @@ class ScanRunner:
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
         self._recommendations: dict[int, RecommendationScan] = {}
+        self._waits: dict[tuple[int, int | None], _SharedWait] = {}
 
     async def start(
         self, kind: ScanKind, computer_id: int, *, last_scan: int | Unread | None = UNREAD, keep: bool = False
@@ -190,9 +202,38 @@ class ScanRunner:
         value = ((answer or {}).get(section) or {}).get(field)
         return value if isinstance(value, int) else None
 
-    async def wait_for_recommendations(self, computer_id: int, *, newer_than: int | None) -> IpsAssignments:
-        """Poll the computer's IPS assignments until ``lastRecommendationScanDate`` passes ``newer_than``."""
+    async def wait_for_recommendations(
+        self, computer_id: int, *, newer_than: int | None, just_started: bool = False
+    ) -> IpsAssignments:
+        """Poll the computer's IPS assignments until ``lastRecommendationScanDate`` passes ``newer_than``.
+
+        Polls back off from :data:`FIRST_POLL_SECONDS`, doubling up to ``poll_seconds``; a scan
+        ``just_started`` is not polled at once. Messages waiting for the same scan share one poll loop,
+        which stops when the last of them stops waiting.
+        """
+        key = (computer_id, newer_than)
+        shared = self._waits.get(key)
+        if shared is None:
+            shared = self._waits[key] = _SharedWait(
+                asyncio.ensure_future(self._poll_recommendations(computer_id, newer_than, just_started))
+            )
+            shared.task.add_done_callback(lambda _: self._waits.pop(key, None))
+        shared.waiters += 1
+        try:
+            return await asyncio.shield(shared.task)
+        finally:
+            shared.waiters -= 1
+            if shared.waiters == 0 and not shared.task.done():
+                shared.task.cancel()
+
+    async def _poll_recommendations(
+        self, computer_id: int, newer_than: int | None, just_started: bool
+    ) -> IpsAssignments:
         deadline = time.monotonic() + self.wait_seconds
+        interval = min(FIRST_POLL_SECONDS, self.poll_seconds)
+        if just_started:
+            await asyncio.sleep(interval)
+            interval = min(2 * interval, self.poll_seconds)
         while True:
             current = await ips_assignments(self._transport, "computers", computer_id)
             if (current.last_recommendation_scan_date or 0) > (newer_than or 0):
@@ -204,7 +245,8 @@ class ScanRunner:
                     operation="run_recommendation_scan",
                     retryable=True,
                 )
-            await asyncio.sleep(min(self.poll_seconds, remaining))
+            await asyncio.sleep(min(interval, remaining))
+            interval = min(2 * interval, self.poll_seconds)
 
     async def _task_named(self, name: str) -> dict[str, Any] | None:
         answer = await self._transport.request(

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from wsbridge.consumer.actions import Action
+
+if TYPE_CHECKING:
+    from wsbridge.consumer.settings import Settings
 
 
 def unique(actions: Iterable[Action]) -> list[Action]:
@@ -17,3 +21,9 @@ def unique(actions: Iterable[Action]) -> list[Action]:
             seen.add(key)
             kept.append(action)
     return kept
+
+
+def applies_integrity_rules(settings: Settings) -> bool:
+    """Whether a recommendation scan's results change integrity monitoring rules, so an integrity scan
+    of the same computer must wait for them (``WSBRIDGE_WS_RECOMMENDATION_MODULES=all``)."""
+    return settings.ws_recommendation_modules == "all"

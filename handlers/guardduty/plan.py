@@ -21,7 +21,7 @@ from wsbridge.handlers._shared.notices import (
     scanned_notice,
     unprotected_notice,
 )
-from wsbridge.handlers._shared.plans import unique
+from wsbridge.handlers._shared.plans import applies_integrity_rules, unique
 from wsbridge.handlers.guardduty.finding import threat_purpose
 
 if TYPE_CHECKING:
@@ -43,13 +43,16 @@ def summary(finding: GuardDutyFinding) -> FindingSummary:
     )
 
 
-def guardduty_scans(verdict: ProtectionVerdict, finding_type: str, policy: GuardDutyPolicy) -> list[Action]:
+def guardduty_scans(
+    verdict: ProtectionVerdict, finding_type: str, policy: GuardDutyPolicy, *, integrity_rules: bool = False
+) -> list[Action]:
     """Apply recommendations, check integrity, and scan for malware when the finding's threat purpose is
-    one of ``malware_scan_families``: each scan only when the agent's modules support it."""
+    one of ``malware_scan_families``: each scan only when the agent's modules support it.
+    ``integrity_rules``: the applied results change integrity monitoring rules (see :func:`applies_integrity_rules`)."""
     computer_id = verdict.computer_id
     actions: list[Action] = []
     if verdict.can_scan("recommendation"):
-        actions.append(RunRecommendationScan(computer_id, apply=True))
+        actions.append(RunRecommendationScan(computer_id, apply=True, integrity_rules=integrity_rules))
     if verdict.can_scan("integrity"):
         actions.append(RunIntegrityScan(computer_id))
     if threat_purpose(finding_type) in policy.malware_scan_families and verdict.can_scan("malware"):
@@ -67,7 +70,8 @@ async def plan_guardduty(finding: GuardDutyFinding, policy: GuardDutyPolicy, con
         if known is None or not known.verdict.reachable:
             actions.append(unprotected_notice(instance_id, about, known))
             continue
-        scans = guardduty_scans(known.verdict, finding.finding_type, policy)
+        integrity_rules = applies_integrity_rules(context.settings)
+        scans = guardduty_scans(known.verdict, finding.finding_type, policy, integrity_rules=integrity_rules)
         actions += scans
         if not known.verdict.protected:
             actions.append(partly_protected_notice(known, about, [scan.kind for scan in scans]))

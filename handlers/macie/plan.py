@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from wsbridge.consumer.actions import Action, RunIntegrityScan, RunRecommendationScan
 from wsbridge.handlers._shared.instances import look_up
 from wsbridge.handlers._shared.notices import FindingSummary
-from wsbridge.handlers._shared.plans import unique
+from wsbridge.handlers._shared.plans import applies_integrity_rules, unique
 from wsbridge.handlers.macie.exposure import Exposure, find_readers
 from wsbridge.handlers.macie.notices import exposure_notice, unprotected_reader_notice
 from wsbridge.handlers.macie.reads import AccountReads, NoSuchBucket
@@ -76,5 +76,7 @@ async def answer(
             role = role_of_profile[profile]
             actions.append(unprotected_reader_notice(instance_id, role, exposure.bucket, about, known))
         else:
-            actions += [RunRecommendationScan(known.computer_id, apply=True), RunIntegrityScan(known.computer_id)]
+            integrity_rules = applies_integrity_rules(context.settings)
+            scan = RunRecommendationScan(known.computer_id, apply=True, integrity_rules=integrity_rules)
+            actions += [scan, RunIntegrityScan(known.computer_id)]
     return unique(actions)

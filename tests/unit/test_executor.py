@@ -1,10 +1,11 @@
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pytest
 
-from wsbridge.consumer.actions import Action
+from wsbridge.consumer.actions import Action, RunIntegrityScan, RunRecommendationScan
 from wsbridge.consumer.executor import ActionFailed, ActionResult, Executor
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.state import Claim, MemoryDedupeStore
@@ -105,3 +106,57 @@ async def test_an_action_in_progress_mark_lapses_with_the_message_claim_not_the_
     await executor.execute([Scan(2, [])])
     assert 15 < store.leases[0] <= 20
     assert store.leases[1] == 600
+
+
+@dataclass(frozen=True)
+class Step(Action):
+    """Waits for ``wait_for`` (when given), then sets ``sets``; independent of earlier steps unless ``after``."""
+
+    kind: ClassVar[str] = "step"
+    name: str
+    events: dict[str, asyncio.Event]
+    wait_for: str | None = None
+    after: bool = False
+    fail: bool = False
+
+    def runs_after(self, earlier: Action) -> bool:
+        return self.after
+
+    async def run(self, services: Services) -> None:
+        if self.wait_for is not None:
+            await self.events[self.wait_for].wait()
+        if self.fail:
+            raise RuntimeError("boom")
+        self.events[self.name].set()
+
+
+def _events(*names: str) -> dict[str, asyncio.Event]:
+    return {name: asyncio.Event() for name in names}
+
+
+async def test_independent_actions_of_a_plan_run_at_the_same_time() -> None:
+    events = _events("first", "second")
+    executor = Executor(Services(), MemoryDedupeStore(), window_seconds=0, dry_run=False)
+    plan = [Step("first", events, wait_for="second"), Step("second", events)]
+    results = await asyncio.wait_for(executor.execute(plan), timeout=30)
+    assert [item.action.name for item in results] == ["first", "second"]  # type: ignore[attr-defined]
+
+
+async def test_an_action_that_depends_on_a_failed_one_is_not_started() -> None:
+    events = _events("first", "second", "third")
+    executor = Executor(Services(), MemoryDedupeStore(), window_seconds=0, dry_run=False)
+    plan = [Step("first", events, fail=True), Step("second", events), Step("third", events, after=True)]
+    with pytest.raises(ActionFailed) as error:
+        await executor.execute(plan)
+    assert error.value.action.name == "first"  # type: ignore[attr-defined]
+    assert [item.action.name for item in error.value.executed] == ["second"]  # type: ignore[attr-defined]
+    assert not events["third"].is_set()
+
+
+def test_an_integrity_scan_waits_only_for_a_recommendation_scan_that_changes_its_rules() -> None:
+    integrity = RunIntegrityScan(5)
+    assert not integrity.runs_after(RunRecommendationScan(5))
+    assert integrity.runs_after(RunRecommendationScan(5, integrity_rules=True))
+    assert not integrity.runs_after(RunRecommendationScan(6, integrity_rules=True))
+    assert not integrity.runs_after(RunRecommendationScan(5, apply=False, integrity_rules=True))
+    assert not RunRecommendationScan(5).runs_after(integrity)
