@@ -40,9 +40,12 @@ def environment_of(definition: dict[str, Any]) -> dict[str, Any]:
     return {item["Name"]: item["Value"] for item in entries}
 
 
-def container(template: dict[str, Any]) -> dict[str, Any]:
+def container(template: dict[str, Any], name: str = "wsbridge") -> dict[str, Any]:
+    """A container of the task definition by name (one under a condition counts as if it were set)."""
     (task,) = resources_of(template, "AWS::ECS::TaskDefinition").values()
-    (definition,) = task["Properties"]["ContainerDefinitions"]
+    entries = task["Properties"]["ContainerDefinitions"]
+    definitions = [item["Fn::If"][1] if "Fn::If" in item else item for item in entries]
+    (definition,) = [item for item in definitions if item["Name"] == name]
     return definition
 
 
@@ -176,7 +179,21 @@ def test_the_source_scan_sees_every_kind_of_client_call() -> None:
     assert ("coverage", "ec2:DescribeInstances") in found and "wsbridge.consumer.coverage" not in daemon_modules()
 
 
+def policies_attached_to(template: dict[str, Any], role: str) -> set[str]:
+    """Resources that add a policy to ``role`` from outside it."""
+    kinds = {"AWS::IAM::RolePolicy", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"}
+    return {
+        name
+        for name, body in template["Resources"].items()
+        if body["Type"] in kinds
+        and {"Ref": role} in [body["Properties"].get("RoleName"), *body["Properties"].get("Roles", [])]
+    }
+
+
 def test_task_role_grants_exactly_the_calls_the_daemon_makes(template: dict[str, Any]) -> None:
+    # The one policy attached from outside is the metrics collector's (amp-sidecar): the collector
+    # container calls aps:RemoteWrite, the daemon does not (test_metrics_export checks it).
+    assert policies_attached_to(template, "TaskRole") == {"CollectorRemoteWritePolicy"}
     granted = statements(template["Resources"]["TaskRole"])
     assert all(item["Effect"] == "Allow" for item in granted)
     allowed = {action for item in granted for action in as_list(item["Action"])}
