@@ -95,12 +95,9 @@ class CoverageWalk:
                 return InstanceCoverage(instance_id, name, Coverage.UNKNOWN, account, region)
             computer = computers[0]
             verdict = protection_verdict(computer, await self._policy(computer))
-        if verdict.protected:
-            coverage = Coverage.PROTECTED
-        elif verdict.managed and verdict.agent_active:
-            coverage = Coverage.PARTLY_PROTECTED
-        else:
-            coverage = Coverage.UNMANAGED
+        coverage = {"full": Coverage.PROTECTED, "partial": Coverage.PARTLY_PROTECTED}.get(
+            verdict.grade, Coverage.UNMANAGED
+        )
         missing = [module for module in verdict.required if not verdict.modules[module].protected]
         if coverage is not Coverage.PARTLY_PROTECTED:
             missing = []

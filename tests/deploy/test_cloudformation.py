@@ -313,3 +313,11 @@ def test_other_regions_forward_the_same_findings_to_the_wsbridge_regions_default
     assert target["Arn"] == {"Fn::Sub": bus}
     (allowed,) = statements(forwarder["Resources"]["ForwardRole"])
     assert (allowed["Action"], allowed["Resource"]) == ("events:PutEvents", {"Fn::Sub": bus})
+
+
+def test_the_scheduled_waf_audit_fires_for_the_rule_the_daemon_is_told_about(template: dict[str, Any]) -> None:
+    rule = template["Resources"]["WafAuditRule"]["Properties"]
+    assert rule["ScheduleExpression"] == {"Ref": "WafAuditSchedule"}
+    assert [target["Arn"] for target in rule["Targets"]] == [{"Fn::GetAtt": ["FindingsQueue", "Arn"]}]
+    environment = environment_of(container(template))
+    assert environment["WSBRIDGE_WAF_AUDIT_RULE"] == {"Fn::GetAtt": ["WafAuditRule", "Arn"]}
