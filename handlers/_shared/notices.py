@@ -117,19 +117,24 @@ def ips_not_preventing_notice(
     )
 
 
+def scanned_details(known: KnownInstance, finding: FindingSummary, scans: Sequence[str]) -> dict[str, Any]:
+    """What a notice about scans on a known instance says: the computer, the scans and the finding."""
+    return {
+        "instance_id": known.instance_id,
+        "computer_id": known.computer_id,
+        "computer_name": known.name,
+        "scans": list(scans),
+        "instance_console_url": instance_console_url(finding.region, known.instance_id),
+        **finding.as_json(),
+    }
+
+
 def scanned_notice(known: KnownInstance, finding: FindingSummary, scans: Sequence[str]) -> Notify:
     """A finding on a protected instance that was answered with ``scans``: once per instance per window."""
     return Notify(
         topic=SCANNED_TOPIC,
         subject=f"{finding.source} {finding.finding_type} on {known.instance_id}: Workload Security scans started",
-        details={
-            "instance_id": known.instance_id,
-            "computer_id": known.computer_id,
-            "computer_name": known.name,
-            "scans": list(scans),
-            "instance_console_url": instance_console_url(finding.region, known.instance_id),
-            **finding.as_json(),
-        },
+        details=scanned_details(known, finding, scans),
         dedupe_key=f"{SCANNED_TOPIC}:{known.instance_id}",
     )
 
@@ -140,14 +145,9 @@ def partly_protected_notice(known: KnownInstance, finding: FindingSummary, scans
         topic=PARTLY_PROTECTED_TOPIC,
         subject=f"{finding.source} finding on {known.instance_id}, which Workload Security protects only in part",
         details={
-            "instance_id": known.instance_id,
-            "computer_id": known.computer_id,
-            "computer_name": known.name,
+            **scanned_details(known, finding, scans),
             "policy_id": known.policy_id,
             "gaps": list(known.verdict.reasons),
-            "scans": list(scans),
-            "instance_console_url": instance_console_url(finding.region, known.instance_id),
-            **finding.as_json(),
         },
         dedupe_key=f"{PARTLY_PROTECTED_TOPIC}:{known.instance_id}",
     )

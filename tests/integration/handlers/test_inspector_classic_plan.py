@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
 from support.handler_samples import EVENTS, registry
 from support.planning import context
+from support.stubbed_aws import StubbedAws, stubbed_client
 
 from wsbridge.consumer.actions import AssignIpsRules, RunRecommendationScan
 from wsbridge.consumer.envelope import Event, parse_body
@@ -88,31 +88,15 @@ def test_no_agent_means_no_instance() -> None:
     assert finding.resource_type == "ec2-instance"
 
 
-@dataclasses.dataclass
-class StubbedAws:
-    """``AwsClients`` with one stubbed client."""
-
-    inspector: Any
-
-    async def client(self, service: str) -> Any:
-        assert service == "inspector"
-        return self.inspector
-
-
 @pytest_asyncio.fixture
 async def inspector() -> AsyncIterator[AioStubber]:
-    session = get_session()
-    async with session.create_client(
-        "inspector", region_name="eu-central-1", aws_access_key_id="test", aws_secret_access_key="test"
-    ) as client:
-        with AioStubber(client) as stubber:
-            yield stubber
-            stubber.assert_no_pending_responses()
+    async with stubbed_client("inspector", "eu-central-1") as stubber:
+        yield stubber
 
 
 @pytest.fixture
 def looking_up(services: Services, inspector: AioStubber) -> HandlerContext:
-    return context(dataclasses.replace(services, aws=StubbedAws(inspector.client)))
+    return context(dataclasses.replace(services, aws=StubbedAws("inspector", inspector.client)))
 
 
 def expect_lookup(stubber: AioStubber, response: dict[str, Any]) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from aiobotocore.session import get_session
 from aiobotocore.stub import AioStubber
 from support.handler_samples import event_from, registry, sample_document, sample_event
 from support.planning import brief
+from support.stubbed_aws import StubbedAws, stubbed_client
 from support.twins import GD_ASFF, INSPECTOR_NATIVE, inspector_asff_document, native_guardduty_for
 
 from wsbridge.consumer.actions import RunIntegrityScan, RunRecommendationScan
@@ -144,24 +143,10 @@ async def test_an_archived_macie_finding_is_skipped_so_nothing_is_written_back()
     assert "is archived (include_archived = false)" in verdict.reason
 
 
-@dataclasses.dataclass
-class StubbedAws:
-    securityhub: Any
-
-    async def client(self, service: str) -> Any:
-        assert service == "securityhub"
-        return self.securityhub
-
-
 @pytest_asyncio.fixture
 async def securityhub() -> AsyncIterator[AioStubber]:
-    session = get_session()
-    async with session.create_client(
-        "securityhub", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
-    ) as client:
-        with AioStubber(client) as stubber:
-            yield stubber
-            stubber.assert_no_pending_responses()
+    async with stubbed_client("securityhub", "us-east-1") as stubber:
+        yield stubber
 
 
 WRITE_BACK = UpdateSecurityHubFinding(GD_ID, GD_PRODUCT, "wsbridge: integrity scan on computer 5", "NOTIFIED")
@@ -179,7 +164,7 @@ async def test_the_write_back_is_one_batch_update_findings_call(securityhub: Aio
         EXPECTED_REQUEST,
     )
 
-    await WRITE_BACK.run(Services(aws=StubbedAws(securityhub.client)))  # type: ignore[arg-type]
+    await WRITE_BACK.run(Services(aws=StubbedAws("securityhub", securityhub.client)))  # type: ignore[arg-type]
 
 
 async def test_a_finding_security_hub_will_not_update_is_a_permanent_failure(securityhub: AioStubber) -> None:
@@ -193,7 +178,7 @@ async def test_a_finding_security_hub_will_not_update_is_a_permanent_failure(sec
     )
 
     with pytest.raises(PermanentError, match="FindingNotFound"):
-        await WRITE_BACK.run(Services(aws=StubbedAws(securityhub.client)))  # type: ignore[arg-type]
+        await WRITE_BACK.run(Services(aws=StubbedAws("securityhub", securityhub.client)))  # type: ignore[arg-type]
 
 
 def test_notes_are_cut_to_security_hubs_limit() -> None:
