@@ -7,17 +7,16 @@ elsewhere than the daemon's own account); each is looked up in Workload Security
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from wsbridge.consumer.workload_security import NotFoundError, protection_verdict
+from wsbridge.consumer.workload_security import protection_verdict
 
 if TYPE_CHECKING:
     from wsbridge.consumer.aws import AwsClients
-    from wsbridge.consumer.workload_security import Computer, Policy, WorkloadSecurityClient
+    from wsbridge.consumer.workload_security import Computer, WorkloadSecurityClient
 
 
 class Coverage(StrEnum):
@@ -27,9 +26,6 @@ class Coverage(StrEnum):
     PARTLY_PROTECTED = "partly_protected"
     UNMANAGED = "unmanaged"
     UNKNOWN = "unknown"
-
-
-_LOOKUPS_AT_ONCE = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +61,10 @@ class CoverageWalk:
     def __init__(
         self, aws: AwsClients, ws: WorkloadSecurityClient, on_progress: Callable[[str, str, int], None]
     ) -> None:
-        """Lookups run a few at a time; the WS client paces and caches them."""
+        """Each page of instances is looked up in Workload Security at once; the WS client paces and caches."""
         self._aws = aws
         self._ws = ws
         self._on_progress = on_progress
-        self._slots = asyncio.Semaphore(_LOOKUPS_AT_ONCE)
 
     async def instances(self, account: str, region: str) -> AsyncIterator[InstanceCoverage]:
         """Every running instance in ``account`` and ``region``, judged."""
@@ -80,21 +75,27 @@ class CoverageWalk:
         seen = 0
         async for page in pages:
             found = [instance for reservation in page["Reservations"] for instance in reservation["Instances"]]
-            judged = await asyncio.gather(*(self._judge(account, region, instance) for instance in found))
+            judged = await self._judge_page(account, region, found)
             seen += len(judged)
             self._on_progress(account, region, seen)
             for item in judged:
                 yield item
 
-    async def _judge(self, account: str, region: str, instance: dict[str, Any]) -> InstanceCoverage:
+    async def _judge_page(self, account: str, region: str, found: list[dict[str, Any]]) -> list[InstanceCoverage]:
+        by_instance = await self._ws.find_computers_by_instance_ids([str(item["InstanceId"]) for item in found])
+        return [
+            await self._judge(account, region, item, by_instance.get(str(item["InstanceId"]), [])) for item in found
+        ]
+
+    async def _judge(
+        self, account: str, region: str, instance: dict[str, Any], computers: list[Computer]
+    ) -> InstanceCoverage:
         instance_id = str(instance["InstanceId"])
         name = next((tag["Value"] for tag in instance.get("Tags", []) if tag["Key"] == "Name"), None)
-        async with self._slots:
-            computers = await self._ws.find_computers_by_instance_id(instance_id)
-            if not computers:
-                return InstanceCoverage(instance_id, name, Coverage.UNKNOWN, account, region)
-            computer = computers[0]
-            verdict = protection_verdict(computer, await self._policy(computer))
+        if not computers:
+            return InstanceCoverage(instance_id, name, Coverage.UNKNOWN, account, region)
+        computer = computers[0]
+        verdict = protection_verdict(computer, await self._ws.computer_policy(computer))
         coverage = {"full": Coverage.PROTECTED, "partial": Coverage.PARTLY_PROTECTED}.get(
             verdict.grade, Coverage.UNMANAGED
         )
@@ -104,11 +105,3 @@ class CoverageWalk:
         return InstanceCoverage(
             instance_id, name, coverage, account, region, computer.id, missing, list(verdict.reasons)
         )
-
-    async def _policy(self, computer: Computer) -> Policy | None:
-        if not (computer.has_policy and computer.policy_id):
-            return None
-        try:
-            return await self._ws.get_policy(computer.policy_id)
-        except NotFoundError:
-            return None

@@ -15,6 +15,7 @@ from wsbridge.consumer.workload_security.backoff import Backoff
 from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
+from wsbridge.consumer.workload_security.errors import NotFoundError
 from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
 from wsbridge.consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
 from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
@@ -141,6 +142,15 @@ class WorkloadSecurityClient:
     async def get_policy(self, policy_id: int) -> Policy:
         """One policy, inherited settings and rules included (cached for ``cache_ttl_seconds``)."""
         return await self._policies.get_or_load(policy_id, partial(self._read_policy, policy_id))
+
+    async def computer_policy(self, computer: Computer) -> Policy | None:
+        """The computer's policy, or ``None`` when it has none or the policy no longer exists."""
+        if not (computer.has_policy and computer.policy_id):
+            return None
+        try:
+            return await self.get_policy(computer.policy_id)
+        except NotFoundError:
+            return None
 
     async def run_recommendation_scan(
         self, computer_id: int, *, apply: bool = True, last_scan: int | Unread | None = UNREAD

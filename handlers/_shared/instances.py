@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wsbridge.consumer.workload_security import NotFoundError, protection_verdict
+from wsbridge.consumer.workload_security import protection_verdict
 
 if TYPE_CHECKING:
     from wsbridge.consumer.workload_security import Computer, Policy, ProtectionVerdict, WorkloadSecurityClient
@@ -62,12 +62,5 @@ async def _known(instance_id: str, computers: Sequence[Computer], ws: WorkloadSe
     if not computers:
         return None
     computer = computers[0]
-    policy = await _policy(ws, computer.policy_id) if computer.has_policy and computer.policy_id else None
+    policy = await ws.computer_policy(computer)
     return KnownInstance(instance_id, computer, policy, protection_verdict(computer, policy))
-
-
-async def _policy(ws: WorkloadSecurityClient, policy_id: int) -> Policy | None:
-    try:
-        return await ws.get_policy(policy_id)
-    except NotFoundError:
-        return None
