@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
-from wsbridge.consumer.sqs import REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+from wsbridge.consumer.sqs import REASON_ATTRIBUTE, SOURCE_ATTRIBUTE, release_batches
 
 HOLD_SECONDS = 120
 _MAX_BATCH = 10
@@ -129,12 +129,7 @@ class DeadLetterQueue:
         self._deleted.add(message.message_id)
 
     async def _release(self, messages: Sequence[DeadLetter]) -> None:
-        for start in range(0, len(messages), _MAX_BATCH):
-            chunk = messages[start : start + _MAX_BATCH]
-            entries = [
-                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
-                for index, message in enumerate(chunk)
-            ]
+        for chunk, entries in release_batches(messages):
             response = await self._sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=entries)
             for failure in response.get("Failed", []):
                 self._log.warning(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from botocore.exceptions import ClientError
@@ -15,6 +15,35 @@ from wsbridge.consumer.settlement import dead_letter_reason
 REASON_ATTRIBUTE = "wsbridge-reason"
 SOURCE_ATTRIBUTE = "wsbridge-source-message-id"
 _MAX_BATCH = 10
+
+
+class Held(Protocol):
+    """A received message: what releasing it needs."""
+
+    @property
+    def message_id(self) -> str:
+        """The message id."""
+
+    @property
+    def receipt_handle(self) -> str:
+        """The handle of this receive."""
+
+
+HeldT = TypeVar("HeldT", bound=Held)
+
+
+def release_batches(messages: Sequence[HeldT]) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
+    """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries making them visible now."""
+    for start in range(0, len(messages), _MAX_BATCH):
+        chunk = messages[start : start + _MAX_BATCH]
+        yield (
+            chunk,
+            [
+                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
+                for index, message in enumerate(chunk)
+            ],
+        )
+
 
 QueueErrorObserver = Callable[[str, Exception], None]
 """Called with the SQS operation and the error of each failed call (the middleware's ``after_queue_error``)."""
@@ -89,12 +118,7 @@ class QueueClient:
 
     async def release_now(self, messages: Sequence[Message]) -> None:
         """Make messages visible again at once (shutdown)."""
-        for start in range(0, len(messages), _MAX_BATCH):
-            chunk = messages[start : start + _MAX_BATCH]
-            entries = [
-                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
-                for index, message in enumerate(chunk)
-            ]
+        for chunk, entries in release_batches(messages):
             try:
                 response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
             except ClientError as error:
