@@ -22,7 +22,7 @@ from wsbridge.consumer.notify import ChannelNotifier
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.services import Services
 from wsbridge.consumer.settings import Settings, StartupError
-from wsbridge.consumer.settlement import dead_letter_queue_url, max_receive_count
+from wsbridge.consumer.settlement import redrive
 from wsbridge.consumer.state import fleet_budget, open_store
 
 if TYPE_CHECKING:
@@ -136,13 +136,13 @@ async def serve(settings: Settings) -> None:
     async with runtime(settings) as rt:
         sqs = await rt.aws.client("sqs")
         middleware = rt.middleware
-        dlq_url = await dead_letter_queue_url(settings, sqs)
+        dead_letters = await redrive(settings, sqs)
         queue = QueueClient(
             sqs,
             settings.queue_url,
-            dlq_url,
+            dead_letters.dlq_url,
             on_error=middleware.after_queue_error,
-            max_receive_count=await max_receive_count(settings, sqs),
+            max_receive_count=dead_letters.max_receive_count,
         )
         deleter = BatchDeleter(sqs, settings.queue_url, on_error=middleware.after_queue_error)
         ws = rt.services.ws

@@ -4,13 +4,14 @@ A message's processing ends in an :class:`OutcomeKind`. Success, skipped and dup
 A failure is classified by :func:`classify`: ``dead_letter`` copies it to the dead-letter queue with a
 one-line reason (:func:`dead_letter_reason`) and deletes it; ``retry`` hands it back to SQS after
 :func:`retry_delay` (or after the seconds a handler asked for with :class:`RetryLater`). On the
-queue's last allowed receive (:func:`out_of_receives`, from its RedrivePolicy's maxReceiveCount) a
+queue's last allowed receive (:func:`out_of_receives`, with :func:`redrive`'s maxReceiveCount) a
 retry is dead-lettered with its reason instead, rather than left for SQS to move without one to the
 DLQ that :func:`dead_letter_queue_url` finds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -95,34 +96,44 @@ def dead_letter_reason(reason: str) -> str:
     return reason[:_MAX_REASON_CHARS] or "-"
 
 
-async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
-    """WSBRIDGE_DLQ_URL, or the DLQ named by the queue's RedrivePolicy."""
-    if settings.dlq_url:
-        return settings.dlq_url
+@dataclass(frozen=True, slots=True)
+class Redrive:
+    """Where the queue's dead letters go, and after how many receives SQS moves a message there."""
+
+    dlq_url: str
+    max_receive_count: int | None
+
+
+async def redrive(settings: Settings, sqs: Any) -> Redrive:
+    """The DLQ (WSBRIDGE_DLQ_URL, or the one the queue's RedrivePolicy names) and the policy's
+    maxReceiveCount (``None`` when the queue has no policy that says), from one read of the queue."""
     try:
         response = await sqs.get_queue_attributes(QueueUrl=settings.queue_url, AttributeNames=["RedrivePolicy"])
     except Exception as error:
+        if settings.dlq_url:
+            return Redrive(settings.dlq_url, None)
         raise StartupError(f"cannot read the queue {settings.queue_url}: {error}") from None
-    policy = response.get("Attributes", {}).get("RedrivePolicy")
+    raw = response.get("Attributes", {}).get("RedrivePolicy")
+    policy: dict[str, Any] = orjson.loads(raw) if raw else {}
+    max_receives = int(policy["maxReceiveCount"]) if "maxReceiveCount" in policy else None
+    if settings.dlq_url:
+        return Redrive(settings.dlq_url, max_receives)
     if not policy:
         raise StartupError("the queue has no RedrivePolicy; set one or set WSBRIDGE_DLQ_URL")
-    arn = str(orjson.loads(policy)["deadLetterTargetArn"])
+    arn = str(policy["deadLetterTargetArn"])
     name, account = arn.split(":")[5], arn.split(":")[4]
     try:
         found = await sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)
     except Exception as error:
         raise StartupError(f"cannot find the dead-letter queue {arn}: {error}") from None
-    return str(found["QueueUrl"])
+    return Redrive(str(found["QueueUrl"]), max_receives)
 
 
-async def max_receive_count(settings: Settings, sqs: Any) -> int | None:
-    """The queue's RedrivePolicy maxReceiveCount, or ``None`` when it has none or cannot be read."""
-    try:
-        response = await sqs.get_queue_attributes(QueueUrl=settings.queue_url, AttributeNames=["RedrivePolicy"])
-        policy = response.get("Attributes", {}).get("RedrivePolicy")
-        return int(orjson.loads(policy)["maxReceiveCount"]) if policy else None
-    except Exception:
-        return None
+async def dead_letter_queue_url(settings: Settings, sqs: Any) -> str:
+    """WSBRIDGE_DLQ_URL, or the DLQ named by the queue's RedrivePolicy."""
+    if settings.dlq_url:
+        return settings.dlq_url
+    return (await redrive(settings, sqs)).dlq_url
 
 
 def out_of_receives(receive_count: int, max_receives: int | None) -> bool:
