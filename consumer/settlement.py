@@ -84,11 +84,17 @@ def retry_delay(receive_count: int, base_seconds: int, max_seconds: int) -> int:
     return int(min(max_seconds, base_seconds * 2**exponent))
 
 
-def settle_delay(requested: int | None, receive_count: int, settings: Settings) -> int:
-    """The delay of a retried message: what its handler asked for, else the backoff for its receive count."""
-    if requested is not None:
-        return requested
-    return retry_delay(receive_count, settings.retry_base_seconds, settings.retry_max_seconds)
+def settle_delay(
+    requested: int | None, receive_count: int, settings: Settings, *, claim_lapses_in: int | None = None
+) -> int:
+    """The delay of a retried message, at most SQS's visibility cap: what its handler asked for; for a
+    redelivered message whose event is claimed elsewhere, until that claim lapses; else the backoff for
+    its receive count."""
+    if requested is None and claim_lapses_in and receive_count > 1:
+        requested = claim_lapses_in
+    if requested is None:
+        requested = retry_delay(receive_count, settings.retry_base_seconds, settings.retry_max_seconds)
+    return min(requested, _MAX_DELAY_SECONDS)
 
 
 def dead_letter_reason(reason: str) -> str:

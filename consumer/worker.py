@@ -22,9 +22,6 @@ from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.settlement import classify, out_of_receives, settle_delay
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
-MAX_VISIBILITY_SECONDS = 43200
-"""SQS's cap on a message's visibility timeout."""
-
 
 class MessageWorker:
     """Processes received messages through the pipeline and settles them on the queue."""
@@ -88,10 +85,12 @@ class MessageWorker:
             if outcome.kind is OutcomeKind.DEAD_LETTER:
                 await self._queue.dead_letter(message, outcome.reason)
             if outcome.kind is OutcomeKind.RETRY:
-                requested = outcome.retry_in_seconds
-                if requested is None and outcome.claim_lapses_in and message.receive_count > 1:
-                    requested = outcome.claim_lapses_in
-                delay = min(settle_delay(requested, message.receive_count, self._settings), MAX_VISIBILITY_SECONDS)
+                delay = settle_delay(
+                    outcome.retry_in_seconds,
+                    message.receive_count,
+                    self._settings,
+                    claim_lapses_in=outcome.claim_lapses_in,
+                )
                 await self._queue.change_visibility(message, delay)
             else:
                 await self._deleter.delete(message)
