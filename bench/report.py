@@ -26,6 +26,8 @@ SYSTEM_NAMES = {
     "wsbridge_noop_log_warning": "wsbridge, no-op handler, log level warning",
     "wsbridge_noop_shared_store": "wsbridge, no-op handler, shared store (DynamoDB)",
     "wsbridge_noop_shared_store_2_replicas": "wsbridge, no-op handler, shared store, 2 replicas",
+    "wsbridge_bounded_shared_store": "wsbridge, 1 replica",
+    "wsbridge_bounded_shared_store_2_replicas": "wsbridge, 2 replicas on the same queue",
     "wsbridge_2_replicas": "wsbridge, 2 replicas sharing the store and the budget",
 }
 
@@ -97,7 +99,7 @@ def drain(result: dict[str, Any]) -> list[str]:
         ]
         for name, row in result["variants"].items()
     ]
-    return [
+    lines = [
         "### 2. Overhead vs the emulator's limit (drain rate)",
         "",
         provenance(result),
@@ -106,11 +108,50 @@ def drain(result: dict[str, Any]) -> list[str]:
         "",
         *table(["consumer", "messages/s", "ratio to bare loop", "CPU ms/message"], rows),
         "",
-        *(
-            [f"Two replicas drain at {result['two_replicas_ratio_to_one']:.2f}{TIMES} the rate of one."]
-            if "two_replicas_ratio_to_one" in result
-            else []
+    ]
+    if "two_replicas_ratio_to_one_cpu_bound" in result:
+        lines += [
+            f"CPU-bound (no-op handler), two replicas drain at "
+            f"{result['two_replicas_ratio_to_one_cpu_bound']:.2f}{TIMES} the rate of one.",
+            "",
+        ]
+    bounded = result.get("bounded")
+    if bounded:
+        lines += _drain_bounded(bounded, result["two_replicas_ratio_to_one"])
+    elif "two_replicas_ratio_to_one" in result:
+        lines += [f"Two replicas drain at {result['two_replicas_ratio_to_one']:.2f}{TIMES} the rate of one.", ""]
+    return lines
+
+
+def _drain_bounded(bounded: dict[str, Any], ratio: float) -> list[str]:
+    one = bounded["variants"]["wsbridge_bounded_shared_store"]["msgs_per_s"]["median"]
+    rows = [
+        [
+            SYSTEM_NAMES.get(name, name),
+            figure(row["msgs_per_s"], 0),
+            number(row["ceiling_msgs_per_s"], 0),
+            f"{row['msgs_per_s']['median'] / one:.2f}",
+            figure(row["cpu_ms_per_msg"], 3),
+        ]
+        for name, row in bounded["variants"].items()
+    ]
+    milliseconds = round(1000 * bounded["handler_seconds"])
+    return [
+        f"**Each replica bounded by its own limit**: concurrency {bounded['concurrency']}, the probe handler "
+        f"working {milliseconds} ms per message, shared store, {bounded['messages']} messages per run.",
+        "",
+        *table(
+            [
+                "consumer",
+                "messages/s",
+                "ceiling (concurrency / handler time)",
+                "ratio to one replica",
+                "CPU ms/message",
+            ],
+            rows,
         ),
+        "",
+        f"Two replicas drain at **{ratio:.2f}{TIMES}** the rate of one.",
         "",
     ]
 

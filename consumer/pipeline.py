@@ -6,6 +6,7 @@ The pipeline never touches SQS: it returns an :class:`Outcome` and the worker se
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass, field
@@ -170,28 +171,37 @@ class Pipeline:
         await self._settle_keys(keys, done=outcome.kind is OutcomeKind.SUCCESS)
         return outcome
 
-    async def _claim_all(self, keys: list[str], lease: float) -> list[Claim]:
-        """Claim every key; when not all are new (or the store fails), the ones taken are released."""
-        claims: list[Claim] = []
+    async def _claim_all(self, keys: list[str], lease: float) -> list[Claim | None]:
+        """Claim every key at once; when not all are new (or the store fails, or this is cancelled),
+        the ones taken are released."""
+        claims = [asyncio.ensure_future(self._store.claim(key, lease)) for key in keys]
         try:
-            for key in keys:
-                claims.append(await self._store.claim(key, lease))
+            await asyncio.wait(claims)
         finally:
-            if len(claims) != len(keys) or any(claim is not Claim.NEW for claim in claims):
-                taken = [key for key, claim in zip(keys, claims, strict=False) if claim is Claim.NEW]
-                await self._settle_keys(taken, done=False)
-        return claims
+            for claim in claims:
+                claim.cancel()
+            answers = [_answer(claim) for claim in claims]
+            if any(answer is not Claim.NEW for answer in answers):
+                await self._settle_keys(
+                    [key for key, answer in zip(keys, answers, strict=True) if answer is Claim.NEW], done=False
+                )
+        failure = next((claim.exception() for claim in claims if claim.exception() is not None), None)
+        if failure is not None:
+            raise failure
+        return answers
 
     async def _settle_keys(self, keys: list[str], *, done: bool) -> None:
-        """Mark the keys done, or release them; a store failure here only costs a repeat later."""
-        for key in keys:
-            try:
-                if done:
-                    await self._store.complete(key, self._settings.dedupe_ttl_seconds)
-                else:
-                    await self._store.release(key)
-            except StateStoreError as error:
-                self._log.warning("state_store_write_failed", key=key, error=str(error))
+        """Mark the keys done, or release them, all at once; a store failure here only costs a repeat later."""
+        await asyncio.gather(*(self._settle_key(key, done=done) for key in keys))
+
+    async def _settle_key(self, key: str, *, done: bool) -> None:
+        try:
+            if done:
+                await self._store.complete(key, self._settings.dedupe_ttl_seconds)
+            else:
+                await self._store.release(key)
+        except StateStoreError as error:
+            self._log.warning("state_store_write_failed", key=key, error=str(error))
 
     async def _plan_and_execute(self, assessment: Assessment, lease_until: float) -> Outcome:
         assert assessment.event is not None and assessment.handler is not None
@@ -222,3 +232,10 @@ class Pipeline:
         if triage.finding_key:
             keys.append(f"finding:{triage.finding_key}")
         return keys
+
+
+def _answer(claim: asyncio.Future[Claim]) -> Claim | None:
+    """What a finished claim answered; ``None`` when it failed or never finished."""
+    if claim.cancelled() or claim.exception() is not None:
+        return None
+    return claim.result()

@@ -4,6 +4,11 @@ Item: ``pk`` (the key), ``state`` (``in_progress`` | ``done``), ``expires_at_ms`
 the done mark lapses, read by every claim), ``expires_at`` (the same in epoch seconds, the table's
 TTL attribute, so DynamoDB deletes lapsed items in the background) and ``owner`` (the process that
 claimed it, so a release never removes a claim another replica took over).
+
+A claim is one conditional ``PutItem`` (plus a ``GetItem`` only when it fails and DynamoDB did not
+return the item held); done marks are unconditional, so the ones written at about the same time
+share a ``BatchWriteItem`` (:mod:`wsbridge.consumer.state.batched_writes`); a release is one
+conditional ``DeleteItem``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from wsbridge.consumer.state.batched_writes import GroupedWriter
 from wsbridge.consumer.state.store import Claim, DedupeStore, StateStoreError
 
 TTL_ATTRIBUTE = "expires_at"
@@ -39,6 +45,7 @@ class DynamoDbStore(DedupeStore):
         self._client = client
         self._table = table
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._done_marks = GroupedWriter(self._batch_write)
 
     async def claim(self, key: str, ttl_seconds: float) -> Claim:
         """See :meth:`DedupeStore.claim`; a lapsed claim or done mark is taken over."""
@@ -57,11 +64,12 @@ class DynamoDbStore(DedupeStore):
         return Claim.NEW
 
     async def complete(self, key: str, ttl_seconds: float) -> None:
-        """See :meth:`DedupeStore.complete`."""
+        """See :meth:`DedupeStore.complete`; returns once the mark is written, in a batch with the
+        marks other workers wrote meanwhile."""
         if ttl_seconds <= 0:
-            await self._call("delete_item", Key={"pk": {"S": key}})
+            await self._done_marks.delete(key, {"pk": {"S": key}})
             return
-        await self._call("put_item", Item=self._item(key, Claim.DONE, now_ms(), ttl_seconds))
+        await self._done_marks.put(key, self._item(key, Claim.DONE, now_ms(), ttl_seconds))
 
     async def release(self, key: str) -> None:
         """See :meth:`DedupeStore.release`; only this process's own claim is removed."""
@@ -90,6 +98,14 @@ class DynamoDbStore(DedupeStore):
             TTL_ATTRIBUTE: {"N": str(math.ceil(expires / 1000))},
             "owner": {"S": self.owner},
         }
+
+    async def _batch_write(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            answer = await self._client.batch_write_item(RequestItems={self._table: requests})
+        except (ClientError, BotoCoreError) as error:
+            raise StateStoreError(f"state table {self._table}: {error}") from error
+        unprocessed: list[dict[str, Any]] = answer.get("UnprocessedItems", {}).get(self._table, [])
+        return unprocessed
 
     async def _call(self, operation: str, **arguments: Any) -> Any:
         """The answer; a failed condition is raised as is, every other failure as :class:`StateStoreError`."""

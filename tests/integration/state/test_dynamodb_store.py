@@ -22,6 +22,23 @@ async def test_one_replica_claims_and_the_others_see_it_in_progress_then_done(
     assert await second.claim("event:1", 60) is Claim.DONE
 
 
+async def test_done_marks_written_at_once_are_each_seen_by_another_replica(
+    replicas: Callable[[], DynamoDbStore],
+) -> None:
+    first, second = replicas(), replicas()
+    keys = [f"event:{index}" for index in range(60)]
+    assert await asyncio.gather(*(first.claim(key, 60) for key in keys)) == [Claim.NEW] * len(keys)
+    await asyncio.gather(*(first.complete(key, 60) for key in keys))
+    assert await asyncio.gather(*(second.claim(key, 60) for key in keys)) == [Claim.DONE] * len(keys)
+
+
+async def test_a_done_mark_without_time_to_live_forgets_the_key(replicas: Callable[[], DynamoDbStore]) -> None:
+    first, second = replicas(), replicas()
+    await first.claim("event:1", 60)
+    await first.complete("event:1", 0)
+    assert await second.claim("event:1", 60) is Claim.NEW
+
+
 async def test_only_one_of_many_concurrent_claims_wins(replicas: Callable[[], DynamoDbStore]) -> None:
     stores = [replicas() for _ in range(3)]
     claims = await asyncio.gather(*(store.claim("action:scan:7", 60) for store in stores for _ in range(4)))
