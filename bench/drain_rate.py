@@ -24,9 +24,9 @@ from bench.common import Drain, delete_queue, fill, new_queue, say, spread, sqs_
 from bench.consumers import Running, start_module, start_wsbridge
 from bench.findings import probe_body
 
-BOUNDED_CONCURRENCY = 8
+BOUNDED_CONCURRENCY = 16
 """Each replica's concurrency in the rows where its own limit binds."""
-BOUNDED_HANDLER_SECONDS = 0.2
+BOUNDED_HANDLER_SECONDS = 0.5
 """How long the probe handler works on each message in those rows (as a WS call would)."""
 
 

@@ -172,8 +172,10 @@ class Pipeline:
         return outcome
 
     async def _claim_all(self, keys: list[str], lease: float) -> list[Claim | None]:
-        """Claim every key at once; when not all are new (or the store fails, or this is cancelled),
-        the ones taken are released."""
+        """Claim every key, several at once; when not all are new (or the store fails, or this is
+        cancelled), the ones taken are released."""
+        if len(keys) == 1:
+            return [await self._store.claim(keys[0], lease)]
         claims = [asyncio.ensure_future(self._store.claim(key, lease)) for key in keys]
         try:
             await asyncio.wait(claims)
@@ -191,8 +193,11 @@ class Pipeline:
         return answers
 
     async def _settle_keys(self, keys: list[str], *, done: bool) -> None:
-        """Mark the keys done, or release them, all at once; a store failure here only costs a repeat later."""
-        await asyncio.gather(*(self._settle_key(key, done=done) for key in keys))
+        """Mark the keys done, or release them, several at once; a store failure here only costs a repeat later."""
+        if len(keys) == 1:
+            await self._settle_key(keys[0], done=done)
+        elif keys:
+            await asyncio.gather(*(self._settle_key(key, done=done) for key in keys))
 
     async def _settle_key(self, key: str, *, done: bool) -> None:
         try:
