@@ -77,9 +77,12 @@ class Running:
         return time.monotonic() - started
 
 
-def _environment(extra: Mapping[str, str]) -> dict[str, str]:
+def _environment(extra: Mapping[str, str], *, bench_importable: bool = False) -> dict[str, str]:
+    """The harness's environment without ``WSBRIDGE_*``; the baselines also import ``bench`` from this
+    checkout (the daemon does not, so ``WSBRIDGE_BENCH_DAEMON`` runs another checkout's code)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("WSBRIDGE_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    if bench_importable:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env.update(extra)
     return env
 
@@ -113,7 +116,9 @@ def start_wsbridge(queue: Queue, ws_url: str, **settings: Any) -> Running:
 
 def start_module(module: str, *arguments: str) -> Running:
     """``python -m bench.<module> ARGUMENTS``."""
-    process, log = _spawn(module, [PYTHON, "-m", f"bench.{module}", *arguments], _environment({}))
+    process, log = _spawn(
+        module, [PYTHON, "-m", f"bench.{module}", *arguments], _environment({}, bench_importable=True)
+    )
     return Running(module, process, log)
 
 

@@ -36,8 +36,8 @@ LIBRARIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _BOTOCORE = re.compile(r"/(aiobotocore|botocore)/")
 _AIOHTTP = re.compile(r"/aiohttp/")
-_WS_CLIENT = re.compile(r"^/consumer/workload_security/")
-_WSBRIDGE = re.compile(r"^/(consumer|handlers)/(?!cli\.py)")
+_WS_CLIENT = re.compile(r"^/(wsbridge/)?consumer/workload_security/")
+_WSBRIDGE = re.compile(r"^/(wsbridge/)?(consumer|handlers)/(?!cli\.py)")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 

@@ -6,7 +6,8 @@ task and assign what it recommends, then run an integrity scan task. An Inspecto
 gets the IPS rules that list its CVE assigned to the computer (the rules it does not have yet), as
 Trend's ``AutoAssign.py`` sample does. No cache, no coalescing; 429 "Too many API requests" is retried
 as Trend's rate-limit sample does (sleep ``2**(retries+3)`` ms, up to 12 retries), other failures
-only by urllib3's defaults (connection errors); any other failure leaves the message for redelivery.
+only by urllib3's defaults (connection errors); a task delete answered 404 (the manager removed the
+run-once task itself) is accepted; any other failure leaves the message for redelivery.
 """
 
 from __future__ import annotations
@@ -55,7 +56,14 @@ class NaiveClient:
             "Accept": "application/json",
         }
 
-    def call(self, method: str, path: str, body: Any = None, fields: list[tuple[str, str]] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        fields: list[tuple[str, str]] | None = None,
+        accept: frozenset[int] = frozenset(),
+    ) -> Any:
         url = self.base_url + path
         if fields:
             url += "?" + "&".join(f"{name}={value}" for name, value in fields)
@@ -66,9 +74,9 @@ class NaiveClient:
                 break
             time.sleep(2 ** (retries + 3) / 1000)
             response = self.http.request(method, url, body=data, headers=self.headers)
-        if response.status >= 400:
+        if response.status >= 400 and response.status not in accept:
             raise ApiFailed(f"{method} {path}: HTTP {response.status}")
-        return json.loads(response.data) if response.data else None
+        return json.loads(response.data) if response.data and response.status < 400 else None
 
     def computer_for(self, instance_id: str) -> dict[str, Any] | None:
         criteria = [
@@ -102,7 +110,7 @@ class NaiveClient:
             parameters: {"computerFilter": {"type": "computer", "computerID": computer_id}},
         }
         created = self.call("POST", "/scheduledtasks", task)
-        self.call("DELETE", f"/scheduledtasks/{created['ID']}")
+        self.call("DELETE", f"/scheduledtasks/{created['ID']}", accept=frozenset({404}))
 
     def assignments(self, computer_id: int) -> dict[str, Any]:
         answer: dict[str, Any] = self.call("GET", f"/computers/{computer_id}/intrusionprevention/assignments")

@@ -55,13 +55,11 @@ async def _run_unless_scanned(
     last_scan: Callable[[Computer], int | None],
 ) -> bool:
     """The scan date comes from the computer the plan's lookup read (a fresh read without one): a
-    stale date can only cost one scan more, never one less."""
-    if since_ms is None:
-        await action.run(services)
-        return True
+    stale date can only cost one scan more, never one less. Without ``since_ms`` (no coalescing) the
+    date only serves to recognise the scan's own start when the create's answer is lost."""
     client = services.workload_security()
     date = last_scan(await client.get_computer(action.computer_id, fresh=False))
-    if (date or 0) >= since_ms:
+    if since_ms is not None and (date or 0) >= since_ms:
         return False
     if isinstance(action, RunIntegrityScan):
         await client.run_integrity_scan(action.computer_id, last_scan=date)

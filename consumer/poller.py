@@ -1,7 +1,8 @@
 """Receive loops, bounded concurrency and the shutdown drain.
 
-Each receive loop asks only for as many messages as there are free slots, and not at all while a
-middleware holds receives (see :mod:`wsbridge.consumer.middleware.backpressure`); each received
+Each receive loop asks only for as many messages as there are free worker slots (see
+:mod:`wsbridge.consumer.slots`; a message waiting for a scan's results gives its slot up meanwhile),
+and not at all while a middleware holds receives (see :mod:`wsbridge.consumer.middleware.backpressure`); each received
 message runs in its own task (see :mod:`wsbridge.consumer.worker`). ``stop()`` stops receiving at
 once and drains until the deadline, then cancels what is still processing and makes those messages
 visible again.
@@ -19,6 +20,7 @@ import structlog
 from wsbridge.consumer.middleware import Middleware
 from wsbridge.consumer.pipeline import Pipeline
 from wsbridge.consumer.settings import Settings
+from wsbridge.consumer.slots import WorkerSlots
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 from wsbridge.consumer.worker import MessageWorker
 
@@ -56,8 +58,7 @@ class Poller:
         self._deleter = deleter
         self._middleware = middleware or Middleware()
         self._worker = MessageWorker(settings, queue, deleter, pipeline, self._middleware)
-        self._free = settings.concurrency
-        self._slots = asyncio.Condition()
+        self._slots = WorkerSlots(settings.concurrency)
         self._stopping = asyncio.Event()
         self._in_flight: dict[str, _InFlight] = {}
         self._loop_alive_at: dict[int, float] = {}
@@ -133,22 +134,15 @@ class Poller:
                 self._start(message)
 
     async def _reserve(self, index: int) -> int:
-        async with self._slots:
-            while self._free == 0 or self._middleware.hold_receives():
-                self._loop_alive_at[index] = time.monotonic()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._slots.wait(), timeout=1.0)
-            self._loop_alive_at.setdefault(index, time.monotonic())
-            wanted = min(10, self._free)
-            self._free -= wanted
-            return wanted
+        def waited() -> None:
+            self._loop_alive_at[index] = time.monotonic()
+
+        wanted = await self._slots.reserve(10, self._middleware.hold_receives, waited)
+        self._loop_alive_at.setdefault(index, time.monotonic())
+        return wanted
 
     async def _give_back(self, count: int) -> None:
-        if count <= 0:
-            return
-        async with self._slots:
-            self._free += count
-            self._slots.notify_all()
+        await self._slots.give_back(count)
 
     def _start(self, message: Message) -> None:
         entry = _InFlight(message)
@@ -156,10 +150,11 @@ class Poller:
         entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
 
     async def _process(self, entry: _InFlight) -> None:
+        lease = self._slots.lease()
         try:
             await self._worker.handle(entry.message, entry.mark_settling)
         except asyncio.CancelledError:
             pass
         finally:
             self._in_flight.pop(entry.key, None)
-            await self._give_back(1)
+            await self._slots.release(lease)

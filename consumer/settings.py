@@ -128,7 +128,12 @@ class Settings(WafAuditSettings):
         120.0, gt=0, description="How long to wait for a recommendation scan before applying its results"
     )
     ws_scan_poll_seconds: float = Field(5.0, gt=0, description="Poll interval while waiting for a scan")
-    concurrency: int = Field(32, ge=1, le=1024, description="Messages processed at the same time")
+    concurrency: int = Field(
+        32,
+        ge=1,
+        le=1024,
+        description="Messages working at the same time (a message waiting for a scan's results gives its slot up)",
+    )
     poll_loops: int = Field(2, ge=1, le=10, description="Concurrent long-poll receive loops")
     wait_time_seconds: int = Field(20, ge=0, le=20, description="SQS long-poll wait")
     visibility_timeout_seconds: int = Field(

@@ -156,17 +156,25 @@ class QueueClient:
 
 
 class BatchDeleter:
-    """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls."""
+    """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls, several at once."""
 
     def __init__(
-        self, client: Any, queue_url: str, linger_seconds: float = 0.005, on_error: QueueErrorObserver = _ignore
+        self,
+        client: Any,
+        queue_url: str,
+        linger_seconds: float = 0.005,
+        on_error: QueueErrorObserver = _ignore,
+        max_batches_in_flight: int = 8,
     ) -> None:
-        """Start :meth:`run` as a task before calling :meth:`delete`."""
+        """Start :meth:`run` as a task before calling :meth:`delete`; at most ``max_batches_in_flight``
+        DeleteMessageBatch calls are sent at the same time."""
         self._client = client
         self._queue_url = queue_url
         self._linger = linger_seconds
         self._on_error = on_error
         self._pending: asyncio.Queue[tuple[Message, asyncio.Future[bool]]] = asyncio.Queue()
+        self._in_flight = asyncio.Semaphore(max_batches_in_flight)
+        self._sending: set[asyncio.Task[None]] = set()
         self._log = structlog.get_logger("wsbridge.sqs")
 
     async def delete(self, message: Message) -> bool:
@@ -176,25 +184,35 @@ class BatchDeleter:
         return await future
 
     async def run(self) -> None:
-        """Send batches until cancelled; a cancelled deleter flushes what it holds first."""
+        """Send batches until cancelled; a cancelled deleter sends what it holds and waits for what it sent."""
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[Message, asyncio.Future[bool]]] = []
         try:
             while True:
                 batch = [await self._pending.get()]
-                deadline = asyncio.get_running_loop().time() + self._linger
+                deadline = loop.time() + self._linger
                 while len(batch) < _MAX_BATCH:
-                    timeout = deadline - asyncio.get_running_loop().time()
                     try:
-                        batch.append(await asyncio.wait_for(self._pending.get(), max(timeout, 0)))
+                        batch.append(await asyncio.wait_for(self._pending.get(), max(deadline - loop.time(), 0)))
                     except TimeoutError:
                         break
-                await self._send(batch)
+                await self._in_flight.acquire()
+                sending = asyncio.create_task(self._send_and_free(batch))
+                batch = []
+                self._sending.add(sending)
+                sending.add_done_callback(self._sending.discard)
         except asyncio.CancelledError:
-            rest = []
             while not self._pending.empty():
-                rest.append(self._pending.get_nowait())
-            for start in range(0, len(rest), _MAX_BATCH):
-                await self._send(rest[start : start + _MAX_BATCH])
+                batch.append(self._pending.get_nowait())
+            sends = [self._send(batch[start : start + _MAX_BATCH]) for start in range(0, len(batch), _MAX_BATCH)]
+            await asyncio.gather(*self._sending, *sends)
             raise
+
+    async def _send_and_free(self, batch: list[tuple[Message, asyncio.Future[bool]]]) -> None:
+        try:
+            await self._send(batch)
+        finally:
+            self._in_flight.release()
 
     async def _send(self, batch: list[tuple[Message, asyncio.Future[bool]]]) -> None:
         entries = [

@@ -27,6 +27,7 @@ from typing import Any
 
 import structlog
 
+from wsbridge.consumer.slots import waiting
 from wsbridge.consumer.workload_security.computers import expand
 from wsbridge.consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
 from wsbridge.consumer.workload_security.ips import ips_assignments
@@ -209,7 +210,7 @@ class ScanRunner:
 
         Polls back off from :data:`FIRST_POLL_SECONDS`, doubling up to ``poll_seconds``; a scan
         ``just_started`` is not polled at once. Messages waiting for the same scan share one poll loop,
-        which stops when the last of them stops waiting.
+        which stops when the last of them stops waiting, and give their worker slots up meanwhile.
         """
         key = (computer_id, newer_than)
         shared = self._waits.get(key)
@@ -220,7 +221,8 @@ class ScanRunner:
             shared.task.add_done_callback(lambda _: self._waits.pop(key, None))
         shared.waiters += 1
         try:
-            return await asyncio.shield(shared.task)
+            async with waiting():
+                return await asyncio.shield(shared.task)
         finally:
             shared.waiters -= 1
             if shared.waiters == 0 and not shared.task.done():

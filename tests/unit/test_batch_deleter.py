@@ -77,3 +77,51 @@ async def test_a_lost_lease_is_not_retried_and_reports_false(errors: list[str]) 
     sqs = FakeSqs(failed={"handle-1": "ReceiptHandleIsInvalid", "handle-2": "InternalError"})
     assert await delete_all(sqs, 3, errors) == [True, False, True]
     assert sqs.singles == ["handle-2"]
+
+
+class SlowSqs(FakeSqs):
+    """Holds every batch call until ``release`` is set, counting how many are held at once."""
+
+    def __init__(self, held_wanted: int) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.reached = asyncio.Event()
+        self.held_wanted = held_wanted
+        self.held = 0
+        self.most_held = 0
+
+    async def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+        self.held += 1
+        self.most_held = max(self.most_held, self.held)
+        if self.held == self.held_wanted:
+            self.reached.set()
+        try:
+            await self.release.wait()
+            return await super().delete_message_batch(QueueUrl, Entries)
+        finally:
+            self.held -= 1
+
+
+async def test_a_slow_batch_does_not_hold_up_the_next_ones_up_to_the_limit(errors: list[str]) -> None:
+    sqs = SlowSqs(held_wanted=3)
+    deleter = BatchDeleter(sqs, "queue", linger_seconds=0, max_batches_in_flight=3)
+    async for _ in running(deleter):
+        deletes = [asyncio.ensure_future(deleter.delete(message(index))) for index in range(50)]
+        await asyncio.wait_for(sqs.reached.wait(), timeout=5)
+        sqs.release.set()
+        assert await asyncio.gather(*deletes) == [True] * 50
+    assert sqs.most_held == 3
+    assert sorted(handle for batch in sqs.batches for handle in batch) == sorted(f"handle-{i}" for i in range(50))
+
+
+async def test_a_cancelled_deleter_finishes_the_batches_it_sent_and_sends_the_rest(errors: list[str]) -> None:
+    sqs = SlowSqs(held_wanted=1)
+    deleter = BatchDeleter(sqs, "queue", linger_seconds=0, max_batches_in_flight=1)
+    task = asyncio.create_task(deleter.run())
+    deletes = [asyncio.ensure_future(deleter.delete(message(index))) for index in range(25)]
+    await asyncio.wait_for(sqs.reached.wait(), timeout=5)
+    task.cancel()
+    await asyncio.sleep(0)
+    sqs.release.set()
+    await asyncio.gather(task, return_exceptions=True)
+    assert await asyncio.gather(*deletes) == [True] * 25

@@ -1,0 +1,112 @@
+"""Worker slots: ``WSBRIDGE_CONCURRENCY`` bounds the messages that work at the same time.
+
+A message that only waits (for a scan's results, which take minutes on a manager) gives its slot up
+meanwhile, so other messages use it, and takes a slot back before it goes on; messages taking a slot
+back go before new receives. At most :data:`PARKED_PER_SLOT` waiting messages per slot give theirs
+up; beyond that a waiting message keeps its slot, so the messages in flight stay bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+PARKED_PER_SLOT = 8
+"""Waiting messages without a slot, per worker slot."""
+
+
+@dataclass(slots=True)
+class SlotLease:
+    """The slot of one message: whether it holds it now."""
+
+    slots: WorkerSlots
+    held: bool = True
+
+
+_current: ContextVar[SlotLease | None] = ContextVar("wsbridge_worker_slot", default=None)
+
+
+class WorkerSlots:
+    """The daemon's worker slots, shared by the receive loops and the messages."""
+
+    def __init__(self, size: int, parked_per_slot: int = PARKED_PER_SLOT) -> None:
+        """``size`` slots, of which up to ``size * parked_per_slot`` waiting messages may give theirs up."""
+        self.size = size
+        self.free = size
+        self.parked = 0
+        self._max_parked = size * parked_per_slot
+        self._resuming = 0
+        self._changed = asyncio.Condition()
+
+    async def reserve(self, at_most: int, hold: Callable[[], bool], while_waiting: Callable[[], None]) -> int:
+        """Take up to ``at_most`` free slots, waiting for one while none is free, a waiting message is
+        taking one back, or ``hold()`` is true (``while_waiting`` runs about once a second meanwhile)."""
+        async with self._changed:
+            while self.free == 0 or self._resuming or hold():
+                while_waiting()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=1.0)
+            taken = min(at_most, self.free)
+            self.free -= taken
+            return taken
+
+    async def give_back(self, count: int) -> None:
+        """Return ``count`` slots taken by :meth:`reserve`."""
+        if count <= 0:
+            return
+        async with self._changed:
+            self.free += count
+            self._changed.notify_all()
+
+    def lease(self) -> SlotLease:
+        """Bind one reserved slot to the current task's message (see :func:`waiting`)."""
+        lease = SlotLease(self)
+        _current.set(lease)
+        return lease
+
+    async def release(self, lease: SlotLease) -> None:
+        """The message is done: its slot, if it holds one, is free again."""
+        if lease.held:
+            lease.held = False
+            await self.give_back(1)
+
+    async def park(self, lease: SlotLease) -> bool:
+        """Give the lease's slot up while its message waits; ``False`` when it keeps it."""
+        if not lease.held or self.parked >= self._max_parked:
+            return False
+        self.parked += 1
+        lease.held = False
+        await self.give_back(1)
+        return True
+
+    async def resume(self, lease: SlotLease) -> None:
+        """Take a slot back for a parked message, before any new receive."""
+        self._resuming += 1
+        try:
+            async with self._changed:
+                while self.free == 0:
+                    await self._changed.wait()
+                self.free -= 1
+                lease.held = True
+        finally:
+            self._resuming -= 1
+            self.parked -= 1
+
+
+@contextlib.asynccontextmanager
+async def waiting() -> AsyncIterator[None]:
+    """Give up the current message's worker slot while the block only waits; take one back after.
+
+    Outside a message (``replay``, tests) or beyond the bound of waiting messages, nothing changes.
+    """
+    lease = _current.get()
+    if lease is None or not await lease.slots.park(lease):
+        yield
+        return
+    try:
+        yield
+    finally:
+        await lease.slots.resume(lease)

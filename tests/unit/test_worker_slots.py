@@ -1,0 +1,89 @@
+"""A message waiting for a scan gives its worker slot up and takes one back before new receives."""
+
+from __future__ import annotations
+
+import asyncio
+
+from wsbridge.consumer.slots import WorkerSlots, waiting
+
+
+def never() -> bool:
+    return False
+
+
+def nothing() -> None:
+    pass
+
+
+async def message(slots: WorkerSlots, parked: asyncio.Event, go_on: asyncio.Event, log: list[str], name: str) -> None:
+    lease = slots.lease()
+    try:
+        async with waiting():
+            parked.set()
+            await go_on.wait()
+        log.append(f"{name} resumed")
+    finally:
+        await slots.release(lease)
+
+
+async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
+    slots = WorkerSlots(1)
+    assert await slots.reserve(10, never, nothing) == 1
+    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
+    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
+    await asyncio.wait_for(parked.wait(), timeout=5)
+    assert await asyncio.wait_for(slots.reserve(10, never, nothing), timeout=5) == 1
+    assert slots.parked == 1
+    go_on.set()
+    await slots.give_back(1)
+    await asyncio.wait_for(waiter, timeout=5)
+    assert (slots.free, slots.parked, log) == (1, 0, ["a resumed"])
+
+
+async def test_a_resuming_message_goes_before_new_receives() -> None:
+    slots = WorkerSlots(1)
+    await slots.reserve(1, never, nothing)
+    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
+    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
+    await asyncio.wait_for(parked.wait(), timeout=5)
+    await slots.reserve(1, never, nothing)
+    go_on.set()
+    await asyncio.sleep(0.01)
+    receive = asyncio.create_task(slots.reserve(1, never, nothing))
+    await slots.give_back(1)
+    await asyncio.wait_for(waiter, timeout=5)
+    assert log == ["a resumed"]
+    assert await asyncio.wait_for(receive, timeout=5) == 1
+    assert slots.free == 0 and slots.parked == 0
+
+
+async def test_beyond_the_bound_a_waiting_message_keeps_its_slot() -> None:
+    slots = WorkerSlots(1, parked_per_slot=0)
+    await slots.reserve(1, never, nothing)
+    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
+    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
+    await asyncio.wait_for(parked.wait(), timeout=5)
+    assert slots.free == 0 and slots.parked == 0
+    go_on.set()
+    await asyncio.wait_for(waiter, timeout=5)
+    assert slots.free == 1
+
+
+async def test_a_message_cancelled_while_taking_a_slot_back_leaves_the_count_right() -> None:
+    slots = WorkerSlots(2)
+    await slots.reserve(2, never, nothing)
+    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
+    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
+    await asyncio.wait_for(parked.wait(), timeout=5)
+    await slots.reserve(1, never, nothing)
+    go_on.set()
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    await slots.give_back(2)
+    assert (slots.free, slots.parked, log) == (2, 0, [])
+
+
+async def test_waiting_outside_a_message_changes_nothing() -> None:
+    async with waiting():
+        pass
