@@ -87,7 +87,7 @@ EMULATORS: tuple[Emulator, ...] = (
         _localstack_command,
         _localstack_env,
     ),
-    Emulator("moto", "/moto-api/data.json", 30.0, lambda s: s.moto_url, _moto_command, _no_env),
+    Emulator("moto", "/moto-api/config", 30.0, lambda s: s.moto_url, _moto_command, _no_env),
     Emulator("sandbox", "/_sandbox/state", 30.0, lambda s: s.sandbox_url, _sandbox_command, _no_env),
 )
 
