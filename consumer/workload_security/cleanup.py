@@ -63,6 +63,10 @@ class TaskCleanup:
             left = list(self._pending)
             log.warning("ws_task_cleanup_left", count=len(left), task_ids=left[:LEFT_LOGGED])
 
+    async def close(self) -> None:
+        """Stop sending; what is pending stays (see :meth:`flush`)."""
+        await self._stop_worker()
+
     async def _run(self) -> None:
         while self._pending:
             if not await self._transport.has_spare_room():

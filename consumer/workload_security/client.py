@@ -103,6 +103,7 @@ class WorkloadSecurityClient:
 
     async def close(self) -> None:
         """Close the HTTP session; calls made afterwards fail."""
+        await self._scans.cleanup.close()
         await self._transport.close()
 
     @property
