@@ -25,7 +25,7 @@ FIGURES: dict[str, tuple[str, Callable[[argparse.Namespace], dict[str, Any]]]] =
     "calls": ("ws_calls", lambda args: ws_calls.run(args.runs)),
     "memory": ("memory", lambda args: memory.run(args.runs, memory.checkpoints(args.scale))),
     "shutdown": ("shutdown", lambda args: shutdown.run(args.runs)),
-    "burst": ("burst", lambda args: burst.run(args.runs, args.scale)),
+    "burst": ("burst", lambda args: burst.run(args.runs, args.scale, systems=args.systems)),
 }
 
 
@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--figures", default=",".join(FIGURES), help=f"comma-separated, from {', '.join(FIGURES)} (default: all)"
     )
+    parser.add_argument(
+        "--systems",
+        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
+        help=f"burst only: comma-separated, from {', '.join(burst.SYSTEMS)} (default: all)",
+    )
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite the results in docs/benchmarks.md")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -43,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(chosen) - set(FIGURES))
     if unknown:
         parser.error(f"unknown figures: {', '.join(unknown)}")
+    unknown = sorted(set(args.systems or ()) - set(burst.SYSTEMS))
+    if unknown:
+        parser.error(f"unknown burst systems: {', '.join(unknown)}")
     command = "python -m bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     for name in chosen:
         result_name, figure = FIGURES[name]

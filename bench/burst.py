@@ -129,12 +129,30 @@ def protected_after(calls: list[dict[str, Any]], instances: int) -> tuple[float 
     return max(done) - calls[0]["time"], len(done)
 
 
+_NUMBER = re.compile(r"/\d+(?=/|$)")
+
+
+def operation(call: dict[str, Any]) -> str:
+    """A call's method and path with its ids as ``{id}``, e.g. ``DELETE /api/scheduledtasks/{id}``."""
+    return f"{call['method']} {_NUMBER.sub('/{id}', call['path'])}"
+
+
+def by_operation(calls: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How many calls each operation made, by answer status."""
+    table: dict[str, dict[str, int]] = {}
+    for call in calls:
+        statuses = table.setdefault(operation(call), {})
+        statuses[str(call["status"])] = statuses.get(str(call["status"]), 0) + 1
+    return dict(sorted(table.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     seconds: float | None
     protected: int
     calls: int
     throttled: int
+    operations: dict[str, dict[str, int]]
 
 
 def settled(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -169,7 +187,7 @@ def one_run(sandbox: Sandbox, sqs: Any, start: Starter, instances: int, timeout:
     finally:
         delete_queue(sqs, queue)
     served = [call for call in calls if call["status"] != 429]
-    return Outcome(seconds, protected, len(served), len(calls) - len(served))
+    return Outcome(seconds, protected, len(served), len(calls) - len(served), by_operation(calls))
 
 
 def seed_pattern(queue: Queue, ws_url: str) -> list[Running]:
@@ -212,14 +230,17 @@ SYSTEMS: dict[str, Starter] = {
 }
 
 
-def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0) -> dict[str, Any]:
+def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0, systems: list[str] | None = None) -> dict[str, Any]:
+    """Run the burst ``runs`` times for each of ``systems`` (default: all of :data:`SYSTEMS`)."""
+    chosen = {name: SYSTEMS[name] for name in (systems or SYSTEMS)}
     instances = max(4, int(30 * scale))
     sandbox, sqs = Sandbox(), sqs_client()
     sandbox.seed(sandbox_seed(instances))
     limit_seconds = minimum_calls(instances) * BUDGET_WINDOW_SECONDS / BUDGET_CALLS
-    table: dict[str, dict[str, list[float]]] = {name: {} for name in SYSTEMS}
+    table: dict[str, dict[str, list[float]]] = {name: {} for name in chosen}
+    operations: dict[str, list[dict[str, dict[str, int]]]] = {name: [] for name in chosen}
     for index in range(runs):
-        for name, start in SYSTEMS.items():
+        for name, start in chosen.items():
             outcome = one_run(sandbox, sqs, start, instances, timeout)
             seconds = outcome.seconds if outcome.seconds is not None else timeout
             row = table[name]
@@ -233,12 +254,14 @@ def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0) -> dict[str, 
                 ("throttled_calls", outcome.throttled),
             ):
                 row.setdefault(key, []).append(value)
+            operations[name].append(outcome.operations)
             say(
                 f"burst run {index + 1} {name}: {seconds:.1f} s ({seconds / limit_seconds:.2f}x the limit), "
                 f"{outcome.protected}/{instances} protected, {outcome.calls} calls, {outcome.throttled} answered 429"
             )
     systems: dict[str, dict[str, Any]] = {
         name: {key: values if key == "complete" else spread(values) for key, values in row.items()}
+        | {"calls_by_operation": operations[name]}
         for name, row in table.items()
     }
     return {
@@ -253,6 +276,8 @@ def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0) -> dict[str, 
         "minimum_calls": minimum_calls(instances),
         "limit_seconds": round(limit_seconds, 2),
         "systems": systems,
-        "wsbridge_ratio_to_limit": systems["wsbridge"]["ratio_to_limit"]["median"],
-        "wsbridge_2_replicas_ratio_to_limit": systems["wsbridge_2_replicas"]["ratio_to_limit"]["median"],
+    } | {
+        f"{name}_ratio_to_limit": systems[name]["ratio_to_limit"]["median"]
+        for name in ("wsbridge", "wsbridge_2_replicas")
+        if name in systems
     }

@@ -7,7 +7,7 @@ the coalescing window, so a burst of findings about one computer costs one scan,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ class Action(ABC):
     @abstractmethod
     async def run(self, services: Services) -> None:
         """Carry the action out."""
+
+    def first_attempt(self) -> Action:
+        """This action when nothing can have started it before (a first delivery, no claim taken over);
+        by default the same action."""
+        return self
 
     async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
         """Run unless the target already records this action's effect at or after ``since_ms`` (epoch ms;
@@ -77,6 +82,8 @@ class RunRecommendationScan(Action):
     apply: bool = True
     integrity_rules: bool = False
     """Applying the results also changes integrity monitoring rules (``WSBRIDGE_WS_RECOMMENDATION_MODULES=all``)."""
+    resume: bool = True
+    """An earlier attempt may have started this scan: look for its task in WS before starting one."""
 
     @property
     def coalesce_key(self) -> str:
@@ -92,9 +99,21 @@ class RunRecommendationScan(Action):
         """Needs nothing from earlier actions."""
         return False
 
+    def first_attempt(self) -> RunRecommendationScan:
+        """No earlier attempt can have started this scan: no need to look for one in WS."""
+        return replace(self, resume=False)
+
+    def describe(self) -> dict[str, Any]:
+        """What is planned (``resume`` is how it runs, not what)."""
+        described = Action.describe(self)
+        described.pop("resume", None)
+        return described
+
     async def run(self, services: Services) -> None:
         """Start the scan through a run-now scheduled task."""
-        await services.workload_security().run_recommendation_scan(self.computer_id, apply=self.apply)
+        await services.workload_security().run_recommendation_scan(
+            self.computer_id, apply=self.apply, resume=self.resume
+        )
 
     async def run_unless_recorded(self, services: Services, since_ms: int | None) -> bool:
         """Workload Security records when the computer's last recommendation scan finished: a scan that
@@ -106,7 +125,9 @@ class RunRecommendationScan(Action):
         current = await client.computer_ips_assignments(self.computer_id)
         if (current.last_recommendation_scan_date or 0) < since_ms:
             last_scan = current.last_recommendation_scan_date
-            await client.run_recommendation_scan(self.computer_id, apply=self.apply, last_scan=last_scan)
+            await client.run_recommendation_scan(
+                self.computer_id, apply=self.apply, last_scan=last_scan, resume=self.resume
+            )
             return True
         if self.apply:
             await client.apply_recommendations(self.computer_id, current)

@@ -170,6 +170,8 @@ async def serve(settings: Settings) -> None:
         try:
             await poller.run()
         finally:
+            if ws is not None:
+                await ws.flush_task_cleanup(poller.drain_time_left())
             await middleware.shutdown()
             await server.stop()
         log.info("stopped")

@@ -74,20 +74,26 @@ class Executor:
         self.dry_run = dry_run
         self._on_action = on_action
 
-    async def execute(self, actions: Sequence[Action], *, lease_until: float | None = None) -> list[ExecutedAction]:
+    async def execute(
+        self, actions: Sequence[Action], *, lease_until: float | None = None, earlier_attempt: bool = True
+    ) -> list[ExecutedAction]:
         """Run the plan; when an action fails, let those already running finish, start none that
         depends on it, and raise :class:`ActionFailed` for the first failed action in plan order.
 
         ``lease_until`` (epoch seconds) is when the message's own claim lapses: an action's
         in-progress mark lapses with it, so whoever takes the message over also takes its actions.
+        ``earlier_attempt``: an earlier attempt at the message may have acted; when not, an action whose
+        coalescing claim took over nobody's runs as :meth:`Action.first_attempt`.
         """
         if len(actions) == 1:
-            results: list[ExecutedAction | BaseException] = [await self._run(actions[0], [], lease_until)]
+            results: list[ExecutedAction | BaseException] = [
+                await self._run(actions[0], [], lease_until, earlier_attempt)
+            ]
         else:
             tasks: list[asyncio.Task[ExecutedAction]] = []
             for index, action in enumerate(actions):
                 needs = [tasks[earlier] for earlier in range(index) if action.runs_after(actions[earlier])]
-                tasks.append(asyncio.ensure_future(self._run(action, needs, lease_until)))
+                tasks.append(asyncio.ensure_future(self._run(action, needs, lease_until, earlier_attempt)))
             results = await asyncio.gather(*tasks, return_exceptions=True)
         executed = [result for result in results if isinstance(result, ExecutedAction)]
         failed = next((result for result in results if isinstance(result, BaseException)), None)
@@ -98,27 +104,33 @@ class Executor:
         return executed
 
     async def _run(
-        self, action: Action, needs: list[asyncio.Task[ExecutedAction]], lease_until: float | None
+        self,
+        action: Action,
+        needs: list[asyncio.Task[ExecutedAction]],
+        lease_until: float | None,
+        earlier_attempt: bool,
     ) -> ExecutedAction:
         if needs:
             await asyncio.wait(needs)
             if any(task.cancelled() or task.exception() is not None for task in needs):
                 raise _NotStarted(action)
-        result = await self._execute_one(action, lease_until)
+        result = await self._execute_one(action, lease_until, earlier_attempt)
         executed = ExecutedAction(action, result)
         self._on_action(executed)
         return executed
 
-    async def _execute_one(self, action: Action, lease_until: float | None) -> ActionResult:
+    async def _execute_one(self, action: Action, lease_until: float | None, earlier_attempt: bool) -> ActionResult:
         if self.dry_run:
             return ActionResult.DRY_RUN
         key = f"action:{action.coalesce_key}" if action.coalesce_key and self._window > 0 else None
         lease = self._window if lease_until is None else max(lease_until - time.time(), 1.0)
-        if key is not None and await self._store.claim(key, lease) is not Claim.NEW:
+        claim = await self._store.claim(key, lease) if key is not None else Claim.NEW
+        if not claim.taken:
             return ActionResult.COALESCED
         try:
             since_ms = int((time.time() - self._window) * 1000) if key is not None else None
-            ran = await action.run_unless_recorded(self._services, since_ms)
+            runs = action if earlier_attempt or claim is Claim.TAKEN_OVER else action.first_attempt()
+            ran = await runs.run_unless_recorded(self._services, since_ms)
         except BaseException as error:
             if key is not None:
                 await self._store.release(key)

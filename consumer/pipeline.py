@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,12 +140,30 @@ class Pipeline:
         """The offline verdict on one body (see :func:`assess`)."""
         return assess(body, self.registry, self._settings.unknown_detail_type)
 
+    async def look_ahead(self, bodies: Sequence[str | bytes]) -> None:
+        """Before a received batch is processed, look the instances its findings are about up in
+        Workload Security at once (see :meth:`WorkloadSecurityClient.warm_instance_lookups`)."""
+        if self._services.ws is None:
+            return
+        instance_ids = [
+            instance_id
+            for assessment in map(self.assess, bodies)
+            if assessment.triage.decision is Decision.HANDLE
+            for instance_id in assessment.triage.targets.instance_ids
+        ]
+        if instance_ids:
+            await self._services.ws.warm_instance_lookups(instance_ids)
+
     async def process(self, body: str | bytes) -> Outcome:
         """Process one body; exceptions become RETRY or DEAD_LETTER outcomes, never escape."""
         return await self.process_assessed(self.assess(body))
 
-    async def process_assessed(self, assessment: Assessment) -> Outcome:
-        """Process a body already assessed (so a timeout can still report what the body was)."""
+    async def process_assessed(self, assessment: Assessment, *, receive_count: int | None = None) -> Outcome:
+        """Process a body already assessed (so a timeout can still report what the body was).
+
+        ``receive_count``: the message's; a first delivery (1) whose claims took over no lapsed claim
+        cannot have been acted on before, which spares the actions a look for an earlier attempt's work.
+        """
         triage = assessment.triage
         if triage.decision is Decision.REJECT:
             return Outcome(OutcomeKind.DEAD_LETTER, triage.reason, assessment)
@@ -164,7 +183,8 @@ class Pipeline:
             reason = "a copy of this event is being processed"
             return Outcome(OutcomeKind.RETRY, reason, assessment, claim_lapses_in=math.ceil(lease))
         try:
-            outcome = await self._plan_and_execute(assessment, lease_until)
+            earlier_attempt = receive_count != 1 or Claim.TAKEN_OVER in claims
+            outcome = await self._plan_and_execute(assessment, lease_until, earlier_attempt)
         except BaseException:
             await self._settle_keys(keys, done=False)
             raise
@@ -183,9 +203,10 @@ class Pipeline:
             for claim in claims:
                 claim.cancel()
             answers = [_answer(claim) for claim in claims]
-            if any(answer is not Claim.NEW for answer in answers):
+            if not all(answer is not None and answer.taken for answer in answers):
                 await self._settle_keys(
-                    [key for key, answer in zip(keys, answers, strict=True) if answer is Claim.NEW], done=False
+                    [key for key, answer in zip(keys, answers, strict=True) if answer is not None and answer.taken],
+                    done=False,
                 )
         failure = next((claim.exception() for claim in claims if claim.exception() is not None), None)
         if failure is not None:
@@ -208,13 +229,15 @@ class Pipeline:
         except StateStoreError as error:
             self._log.warning("state_store_write_failed", key=key, error=str(error))
 
-    async def _plan_and_execute(self, assessment: Assessment, lease_until: float) -> Outcome:
+    async def _plan_and_execute(self, assessment: Assessment, lease_until: float, earlier_attempt: bool) -> Outcome:
         assert assessment.event is not None and assessment.handler is not None
         context = HandlerContext(self._services, self._settings, self._log.bind(handler=assessment.handler.name))
         executed: list[ExecutedAction] = []
         try:
             plan = await assessment.handler.plan(assessment.event, assessment.triage, context)
-            executed = await self._executor.execute(plan.actions, lease_until=lease_until)
+            executed = await self._executor.execute(
+                plan.actions, lease_until=lease_until, earlier_attempt=earlier_attempt
+            )
         except Exception as error:
             if isinstance(error, ActionFailed):
                 executed = error.executed

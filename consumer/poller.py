@@ -57,16 +57,26 @@ class Poller:
         self._queue = queue
         self._deleter = deleter
         self._middleware = middleware or Middleware()
+        self._pipeline = pipeline
         self._worker = MessageWorker(settings, queue, deleter, pipeline, self._middleware)
         self._slots = WorkerSlots(settings.concurrency)
         self._stopping = asyncio.Event()
+        self._stopped_at: float | None = None
         self._in_flight: dict[str, _InFlight] = {}
         self._loop_alive_at: dict[int, float] = {}
         self._log = structlog.get_logger("wsbridge.poller")
 
     def stop(self) -> None:
         """Stop receiving now; :meth:`run` then drains and returns."""
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
         self._stopping.set()
+
+    def drain_time_left(self) -> float:
+        """Seconds left of the drain deadline since :meth:`stop` (the whole deadline before it)."""
+        if self._stopped_at is None:
+            return self._settings.drain_seconds
+        return max(self._settings.drain_seconds - (time.monotonic() - self._stopped_at), 0.0)
 
     def alive(self, max_age_seconds: float) -> bool:
         """True while every receive loop made progress (a receive or a wait for slots) recently."""
@@ -130,6 +140,7 @@ class Poller:
             self._middleware.after_receive(messages)
             self._loop_alive_at[index] = now
             await self._give_back(wanted - len(messages))
+            await self._pipeline.look_ahead([message.body for message in messages])
             for message in messages:
                 self._start(message)
 

@@ -145,7 +145,10 @@ class Settings(WafAuditSettings):
     retry_base_seconds: int = Field(10, ge=0, description="First retry delay; doubles per receive")
     retry_max_seconds: int = Field(900, ge=0, le=43200, description="Cap on the retry delay")
     drain_seconds: float = Field(
-        25.0, ge=0, description="On SIGTERM/SIGINT, time given to in-flight messages before cancelling"
+        25.0,
+        ge=0,
+        description="On SIGTERM/SIGINT, time given to in-flight messages before cancelling; "
+        "what is left of it goes to pending scan-task deletes",
     )
     stop_timeout_seconds: float = Field(
         30.0, gt=0, description="The platform's stop timeout (ECS stopTimeout); drain must fit in it"

@@ -51,7 +51,7 @@ class MessageWorker:
         try:
             try:
                 async with asyncio.timeout(self._settings.handler_timeout_seconds):
-                    outcome = await self._pipeline.process_assessed(assessment)
+                    outcome = await self._pipeline.process_assessed(assessment, receive_count=message.receive_count)
             except TimeoutError:
                 reason = f"handler timed out after {self._settings.handler_timeout_seconds:g} s"
                 outcome = Outcome(OutcomeKind.RETRY, reason, assessment)

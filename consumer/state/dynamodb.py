@@ -51,17 +51,19 @@ class DynamoDbStore(DedupeStore):
         """See :meth:`DedupeStore.claim`; a lapsed claim or done mark is taken over."""
         now = now_ms()
         try:
-            await self._call(
+            answer = await self._call(
                 "put_item",
                 Item=self._item(key, Claim.IN_PROGRESS, now, ttl_seconds),
                 ConditionExpression="attribute_not_exists(pk) OR expires_at_ms <= :now",
                 ExpressionAttributeValues={":now": {"N": str(now)}},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ReturnValues="ALL_OLD",
             )
         except ClientError as failed:
             held: dict[str, Any] | None = failed.response.get("Item") or await self._read(key)  # type: ignore[assignment]
             return Claim(held["state"]["S"]) if held else Claim.IN_PROGRESS
-        return Claim.NEW
+        lapsed = (answer or {}).get("Attributes") or {}
+        return Claim.TAKEN_OVER if lapsed.get("state", {}).get("S") == Claim.IN_PROGRESS.value else Claim.NEW
 
     async def complete(self, key: str, ttl_seconds: float) -> None:
         """See :meth:`DedupeStore.complete`; returns once the mark is written, in a batch with the

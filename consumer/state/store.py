@@ -18,6 +18,13 @@ class Claim(StrEnum):
     NEW = "new"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+    TAKEN_OVER = "taken_over"
+    """Taken, from a holder whose in-progress claim lapsed (it died or hung mid-work)."""
+
+    @property
+    def taken(self) -> bool:
+        """Whether the caller now holds the key (NEW or TAKEN_OVER)."""
+        return self in (Claim.NEW, Claim.TAKEN_OVER)
 
 
 class StateStoreError(Exception):
@@ -29,7 +36,8 @@ class DedupeStore(ABC):
 
     @abstractmethod
     async def claim(self, key: str, ttl_seconds: float) -> Claim:
-        """Take the key for ``ttl_seconds`` if nobody holds it; NEW when taken, else its current state."""
+        """Take the key for ``ttl_seconds`` if nobody holds it; NEW when taken (TAKEN_OVER when a lapsed
+        in-progress claim was taken over, where the store can tell), else its current state."""
 
     @abstractmethod
     async def complete(self, key: str, ttl_seconds: float) -> None:

@@ -73,6 +73,18 @@ class TtlCache(Generic[K, V]):
             del self._entries[key]
         return len(stale)
 
+    def update_where(self, change: Callable[[V], V | None]) -> int:
+        """Replace every value ``change`` returns a new one for, keeping its expiry (loads under way
+        are not stored); returns how many changed."""
+        self._generation += 1
+        changed = 0
+        for key, (expires, value) in list(self._entries.items()):
+            new = change(value)
+            if new is not None:
+                self._entries[key] = (expires, new)
+                changed += 1
+        return changed
+
     def clear(self) -> None:
         """Forget everything."""
         self._generation += 1

@@ -15,10 +15,17 @@ from wsbridge.consumer.workload_security.backoff import Backoff
 from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
-from wsbridge.consumer.workload_security.errors import NotFoundError
+from wsbridge.consumer.workload_security.errors import NotFoundError, WorkloadSecurityError
 from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
-from wsbridge.consumer.workload_security.models import ApplicationType, Computer, IpsAssignments, IpsRule, Policy
-from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode
+from wsbridge.consumer.workload_security.models import (
+    ApplicationType,
+    Computer,
+    IpsAssignments,
+    IpsRule,
+    Policy,
+    with_ips_rules,
+)
+from wsbridge.consumer.workload_security.options import ClientOptions, RecommendationMode, RecommendationModules
 from wsbridge.consumer.workload_security.ratelimit import CallBudget, SlidingWindowLimiter
 from wsbridge.consumer.workload_security.recommendations import APPLIED, AUTO_APPLY_SETTINGS, apply_recommendations
 from wsbridge.consumer.workload_security.scans import UNREAD, ScanRunner, Unread
@@ -56,7 +63,10 @@ class WorkloadSecurityClient:
         self._policies: TtlCache[int, Policy] = TtlCache(opts.cache_ttl_seconds)
         self._rules = IpsRuleCatalogue(self._transport, opts.rule_cache_ttl_seconds)
         self._scans = ScanRunner(
-            self._transport, wait_seconds=opts.scan_wait_seconds, poll_seconds=opts.scan_poll_seconds
+            self._transport,
+            wait_seconds=opts.scan_wait_seconds,
+            poll_seconds=opts.scan_poll_seconds,
+            resume_window_seconds=opts.resume_window_seconds,
         )
 
     @classmethod
@@ -70,7 +80,9 @@ class WorkloadSecurityClient:
         **overrides: Any,
     ) -> WorkloadSecurityClient:
         """A client configured by the ``ws_*`` settings; ``overrides`` replace :class:`ClientOptions` fields."""
-        options = ClientOptions.from_settings(settings, **overrides)
+        options = ClientOptions.from_settings(
+            settings, **{"resume_window_seconds": float(settings.coalesce_window_seconds), **overrides}
+        )
         return cls(settings.ws_url, api_key, options, budget=budget, key_source=key_source)
 
     def __repr__(self) -> str:
@@ -84,8 +96,14 @@ class WorkloadSecurityClient:
     ) -> None:
         await self.close()
 
+    async def flush_task_cleanup(self, within_seconds: float) -> None:
+        """Send the scan task deletes still waiting for spare budget, within ``within_seconds``; the
+        IDs of tasks left are logged (``ws_task_cleanup_left``)."""
+        await self._scans.cleanup.flush(within_seconds)
+
     async def close(self) -> None:
         """Close the HTTP session; calls made afterwards fail."""
+        await self._scans.cleanup.close()
         await self._transport.close()
 
     @property
@@ -133,6 +151,15 @@ class WorkloadSecurityClient:
         out); many uncached ones are answered by one walk over every computer instead of a search each."""
         return await self._computers.by_instance_ids(instance_ids)
 
+    async def warm_instance_lookups(self, instance_ids: Sequence[str]) -> None:
+        """Look many uncached instances up at once (one walk over the computers, as
+        :meth:`find_computers_by_instance_ids` does), so the findings about them need no search each;
+        fewer than a few uncached ones are left to their findings. Failures are logged, not raised."""
+        try:
+            await self._computers.warm(instance_ids)
+        except WorkloadSecurityError as error:
+            log.warning("ws_instance_lookahead_failed", error=str(error))
+
     async def get_computer(self, computer_id: int, *, fresh: bool = True) -> Computer:
         """One computer, with the sections the verdict needs expanded: a fresh read, or (not ``fresh``)
         the one an instance lookup read within ``cache_ttl_seconds`` when there is one."""
@@ -153,7 +180,7 @@ class WorkloadSecurityClient:
             return None
 
     async def run_recommendation_scan(
-        self, computer_id: int, *, apply: bool = True, last_scan: int | Unread | None = UNREAD
+        self, computer_id: int, *, apply: bool = True, last_scan: int | Unread | None = UNREAD, resume: bool = True
     ) -> None:
         """Scan ``computer_id`` for recommendations; with ``apply``, apply them before returning.
 
@@ -163,6 +190,8 @@ class WorkloadSecurityClient:
         ``auto-apply`` mode only scans when the computer's effective auto-apply setting of every applied
         module is ``Yes`` (the manager applies), and otherwise behaves like ``assign``.
         ``last_scan``: the computer's ``lastRecommendationScanDate`` when the caller just read it.
+        ``resume`` (an earlier attempt may have started the scan) looks for its task in WS; without it
+        only this process's records are asked (see :meth:`ScanRunner.running_recommendation`).
         """
         if not apply:
             await self._scans.start("recommendation", computer_id, last_scan=last_scan)
@@ -171,7 +200,7 @@ class WorkloadSecurityClient:
             await self._scans.start("recommendation", computer_id, last_scan=last_scan)
             self._computers.forget(computer_id)
             return
-        scan = await self._scans.running_recommendation(computer_id)
+        scan = await self._scans.running_recommendation(computer_id, search=resume)
         started = scan is None
         if scan is None:
             if last_scan is UNREAD:
@@ -199,7 +228,12 @@ class WorkloadSecurityClient:
             unassign=self.options.recommendation_unassign,
             known={"intrusionprevention": ips} if ips is not None else None,
         )
-        self._computers.forget(computer_id)
+        options = self.options
+        only_added = options.recommendation_modules is RecommendationModules.IPS and not options.recommendation_unassign
+        if ips is not None and only_added:
+            self._computers.added_ips_rules(ips.recommended_to_assign_rule_ids, computer_id)
+        else:
+            self._computers.forget(computer_id)
 
     async def run_integrity_scan(self, computer_id: int, *, last_scan: int | Unread | None = UNREAD) -> None:
         """Start an integrity monitoring scan on ``computer_id`` (``last_scan``: its date of the last one,
@@ -224,14 +258,26 @@ class WorkloadSecurityClient:
 
     async def assign_ips_rules_to_policy(self, policy_id: int, rule_ids: list[int]) -> None:
         """Add ``rule_ids`` to the policy; rules already assigned stay assigned."""
-        if await add_ips_rules(self._transport, "policies", policy_id, rule_ids) is not None:
-            self._policies.invalidate(policy_id)
-            self._computers.forget(policy_id=policy_id)
+        added = await add_ips_rules(self._transport, "policies", policy_id, rule_ids)
+        if added is None:
+            return
+        now_assigned = [*rule_ids, *added.assigned_rule_ids]
+
+        def with_added(policy: Policy) -> Policy | None:
+            if policy.id != policy_id:
+                return None
+            return policy.model_copy(
+                update={"intrusion_prevention": with_ips_rules(policy.intrusion_prevention, now_assigned)}
+            )
+
+        self._policies.update_where(with_added)
+        self._computers.added_ips_rules(now_assigned, policy_id=policy_id)
 
     async def assign_ips_rules_to_computer(self, computer_id: int, rule_ids: list[int]) -> None:
         """Add ``rule_ids`` to the computer itself (an override of its policy); others stay assigned."""
-        if await add_ips_rules(self._transport, "computers", computer_id, rule_ids) is not None:
-            self._computers.forget(computer_id)
+        added = await add_ips_rules(self._transport, "computers", computer_id, rule_ids)
+        if added is not None:
+            self._computers.added_ips_rules([*rule_ids, *added.assigned_rule_ids], computer_id)
 
     async def list_application_types(self) -> list[ApplicationType]:
         """Every IPS application type."""

@@ -10,7 +10,7 @@ import structlog
 
 from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.errors import InvalidRequestError
-from wsbridge.consumer.workload_security.models import Computer
+from wsbridge.consumer.workload_security.models import Computer, with_ips_rules
 from wsbridge.consumer.workload_security.search import search_filter, search_pages, string_equals
 from wsbridge.consumer.workload_security.transport import Transport
 
@@ -71,6 +71,15 @@ class ComputerLookup:
             self._remember(hits)
         return {key: list(walked[key]) if key in walked else await self.by_instance_id(key) for key in keys}
 
+    async def warm(self, instance_ids: Sequence[str]) -> None:
+        """From :data:`BATCH_FROM` uncached instances on, look them all up with one walk (else nothing)."""
+        keys = {key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())}
+        missing = {key for key in keys if self._instances.get(key) is None}
+        if len(missing) >= BATCH_FROM:
+            for key, hits in (await self._walk(missing)).items():
+                self._instances.put(key, hits)
+                self._remember(hits)
+
     async def by_id(self, computer_id: int) -> Computer:
         """One computer, read fresh."""
         answer = await self._transport.request(
@@ -90,6 +99,24 @@ class ComputerLookup:
 
         self._read.invalidate_where(held)
         self._instances.invalidate_where(lambda hits: any(held(computer) for computer in hits))
+
+    def added_ips_rules(
+        self, rule_ids: Sequence[int], computer_id: int | None = None, *, policy_id: int | None = None
+    ) -> None:
+        """Rules were added to this computer, or to this policy: cached computers it holds get them too,
+        so the next finding about them needs no search."""
+
+        def held(computer: Computer) -> bool:
+            return computer.id == computer_id or (policy_id is not None and computer.policy_id == policy_id)
+
+        def patched(computer: Computer) -> Computer:
+            section = with_ips_rules(computer.intrusion_prevention, rule_ids)
+            return computer.model_copy(update={"intrusion_prevention": section})
+
+        self._read.update_where(lambda computer: patched(computer) if held(computer) else None)
+        self._instances.update_where(
+            lambda hits: tuple(patched(c) if held(c) else c for c in hits) if any(map(held, hits)) else None
+        )
 
     async def _lookup(self, instance_id: str) -> tuple[Computer, ...]:
         hits = await self._search(EC2_INSTANCE_FIELD, instance_id)

@@ -6,6 +6,7 @@ Field names follow the API with Python spelling: ``policy_id`` is ``policyID``, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -98,6 +99,13 @@ class NoConnectorVirtualMachineSummary(WsModel):
     account_id: str | None = None
     instance_id: str | None = None
     region: str | None = None
+
+
+def with_ips_rules(section: IntrusionPrevention | None, rule_ids: Iterable[int]) -> IntrusionPrevention | None:
+    """``section`` with ``rule_ids`` added to its assigned rules (``None`` stays ``None``: not read)."""
+    if section is None:
+        return None
+    return section.model_copy(update={"rule_ids": sorted({*section.rule_ids, *rule_ids})})
 
 
 class Computer(WsModel):

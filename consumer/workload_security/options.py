@@ -53,6 +53,9 @@ class ClientOptions:
     scan_wait_seconds: float = 120.0
     scan_poll_seconds: float = 5.0
     api_key_refresh_seconds: float = 3600.0
+    resume_window_seconds: float = 300.0
+    """How long after its start the client resumes recommendation scans earlier processes left (the
+    coalescing window, ``WSBRIDGE_COALESCE_WINDOW_SECONDS``)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "auth_scheme", AuthScheme(self.auth_scheme))

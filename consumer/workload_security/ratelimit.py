@@ -24,6 +24,9 @@ class CallBudget(Protocol):
     async def acquire(self) -> None:
         """Wait until one more call fits in the budget, and take it."""
 
+    async def has_spare_room(self) -> bool:
+        """Whether a call that can wait (a cleanup) may go now without taking room others need soon."""
+
 
 class SlidingWindowLimiter:
     """Admits callers in FIFO order; each :meth:`acquire` must be followed by one :meth:`release`."""
@@ -68,6 +71,13 @@ class SlidingWindowLimiter:
     def paused_for(self) -> float:
         """Seconds left of the current pause (0 when not paused)."""
         return max(self._paused_until - self._clock(), 0.0)
+
+    def has_spare_room(self) -> bool:
+        """Nobody waits, nothing pauses calls and the window is less than half used: a call that can wait
+        (a cleanup) may go now without taking room that calls arriving soon would need."""
+        if self._lock.locked() or self.paused_for > 0:
+            return False
+        return 2 * self.in_window() < self.limit
 
     def in_window(self) -> int:
         """Calls that count against the limit now (running, or finished within the window)."""

@@ -1,7 +1,7 @@
 """Scans on one computer through run-now scheduled tasks (API v1 has no per-computer scan call).
 
-A task is created with ``runNow: true`` and deleted right after (404 means the manager already
-removed it, as it does with run-once tasks once they ran). Creation is made safe to retry: before
+A task is created with ``runNow: true`` and handed to the cleanup lane to be deleted when the rate
+budget has spare room (see :mod:`~wsbridge.consumer.workload_security.cleanup`). Creation is made safe to retry: before
 sending a create again, the client asks what the manager shows. The task, found by its unique name,
 means the create took effect. When the manager already deleted it, the computer's scan date (read
 before the create) having moved means the same. These reads are retried like any other; only when
@@ -28,11 +28,12 @@ from typing import Any
 import structlog
 
 from wsbridge.consumer.slots import waiting
+from wsbridge.consumer.workload_security.cleanup import TaskCleanup
 from wsbridge.consumer.workload_security.computers import expand
-from wsbridge.consumer.workload_security.errors import NotFoundError, ScanTimeoutError, WorkloadSecurityError
+from wsbridge.consumer.workload_security.errors import ScanTimeoutError
 from wsbridge.consumer.workload_security.ips import ips_assignments
 from wsbridge.consumer.workload_security.models import IpsAssignments, ScheduledTask
-from wsbridge.consumer.workload_security.search import search_filter, string_contains, string_equals
+from wsbridge.consumer.workload_security.search import search_filter, search_pages, string_contains, string_equals
 from wsbridge.consumer.workload_security.transport import Transport
 from wsbridge.consumer.workload_security.verdict import ScanKind
 
@@ -85,9 +86,16 @@ class _SharedWait:
     waiters: int = 0
 
 
+RECOMMENDATION_TASK_PREFIX = "wsbridge recommendation scan computer "
+"""The start of the name of every recommendation scan task wsbridge creates."""
+
+KEPT_TASKS_PAGE = 100
+"""Page size of the searches for kept recommendation scan tasks."""
+
+
 def recommendation_prefix(computer_id: int) -> str:
     """The start of the name of every recommendation scan task for ``computer_id``."""
-    return f"wsbridge recommendation scan computer {computer_id} after "
+    return f"{RECOMMENDATION_TASK_PREFIX}{computer_id} after "
 
 
 def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
@@ -109,18 +117,27 @@ def run_now_task(kind: ScanKind, computer_id: int, name: str) -> dict[str, Any]:
 class ScanRunner:
     """Starts scans and waits for recommendation scan results."""
 
-    def __init__(self, transport: Transport, *, wait_seconds: float, poll_seconds: float) -> None:
+    def __init__(
+        self, transport: Transport, *, wait_seconds: float, poll_seconds: float, resume_window_seconds: float = 0.0
+    ) -> None:
+        """``resume_window_seconds``: how long after the start the tasks earlier processes kept are resumed
+        (the coalescing window: later, a finding gets a scan of its own)."""
         self._transport = transport
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
+        self.resume_window_seconds = resume_window_seconds
+        self._born = time.monotonic()
+        self._inherited: asyncio.Future[dict[int, RecommendationScan]] | None = None
+        self._own_names: set[str] | None = set()
         self._recommendations: dict[int, RecommendationScan] = {}
         self._waits: dict[tuple[int, int | None], _SharedWait] = {}
+        self.cleanup = TaskCleanup(transport)
 
     async def start(
         self, kind: ScanKind, computer_id: int, *, last_scan: int | Unread | None = UNREAD, keep: bool = False
     ) -> ScheduledTask | None:
-        """Create the run-now task, then remove it (unless ``keep``); ``None`` when the manager had
-        already removed it.
+        """Create the run-now task, then hand it to the cleanup lane (unless ``keep``); ``None`` when the
+        manager had already removed it.
 
         ``last_scan`` is the computer's date of the last scan of this kind (read first when not given).
         """
@@ -128,6 +145,8 @@ class ScanRunner:
             last_scan = await self.last_scan(kind, computer_id)
         if kind == "recommendation":
             name = f"{recommendation_prefix(computer_id)}{last_scan or 0} {secrets.token_hex(4)}"
+            if self._own_names is not None:
+                self._own_names.add(name)
         else:
             name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
 
@@ -152,7 +171,7 @@ class ScanRunner:
         task = ScheduledTask.model_validate(answer)
         log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
         if not keep:
-            await self._delete(task.id)
+            self.cleanup.remove(task.id)
         return task
 
     async def start_recommendation(self, computer_id: int, last_scan: int | None) -> RecommendationScan:
@@ -162,34 +181,52 @@ class ScanRunner:
         self._recommendations[computer_id] = scan
         return scan
 
-    async def running_recommendation(self, computer_id: int) -> RecommendationScan | None:
-        """A recommendation scan started earlier on ``computer_id`` whose results were not applied yet:
-        its task in WS, else this process's record of it (``None`` when there is neither)."""
-        prefix = recommendation_prefix(computer_id)
-        pattern = re.compile(re.escape(prefix) + r"(\d+) ")
-        answer = await self._transport.request(
-            "search_scheduled_tasks",
-            "POST",
-            "/scheduledtasks/search",
-            body=search_filter([string_contains("name", prefix)], max_items=100),
-        )
-        tasks = [
-            (task, found)
-            for task in (answer or {}).get("scheduledTasks") or []
-            if (found := pattern.match(str(task.get("name", ""))))
-        ]
-        if tasks:
-            newer_than = min(int(found.group(1)) for _, found in tasks) or None
-            return RecommendationScan(newer_than, [int(task["ID"]) for task, _ in tasks])
+    async def running_recommendation(self, computer_id: int, *, search: bool = True) -> RecommendationScan | None:
+        """A recommendation scan started earlier on ``computer_id`` whose results were not applied yet
+        (``None`` when there is none).
+
+        With ``search`` (an earlier attempt at the work may have started one) its task is looked for in
+        WS. Otherwise only this process's record is asked, and, within ``resume_window_seconds`` of the
+        process's start, the tasks earlier processes kept (read once, by one search for them all).
+        """
+        if search:
+            tasks = await self._kept_tasks(recommendation_prefix(computer_id))
+            if computer_id in tasks:
+                return tasks[computer_id]
         record = self._recommendations.get(computer_id)
         if record is not None and time.monotonic() - record.started < RECOMMENDATION_RECORD_SECONDS:
             return record
-        return None
+        if search or time.monotonic() - self._born > self.resume_window_seconds:
+            return None
+        if self._inherited is None:
+            earlier = self._kept_tasks(RECOMMENDATION_TASK_PREFIX, exclude=self._own_names)
+            self._inherited = asyncio.ensure_future(earlier)
+        inherited = await asyncio.shield(self._inherited)
+        self._own_names = None
+        return inherited.pop(computer_id, None)
+
+    async def _kept_tasks(self, prefix: str, *, exclude: set[str] | None = None) -> dict[int, RecommendationScan]:
+        """Kept recommendation scan tasks whose name starts with ``prefix``, by computer."""
+        pattern = re.compile(re.escape(RECOMMENDATION_TASK_PREFIX) + r"(\d+) after (\d+) ")
+        dates: dict[int, list[int]] = {}
+        ids: dict[int, list[int]] = {}
+        async for page in search_pages(
+            self._transport, "scheduledtasks", [string_contains("name", prefix)], page_size=KEPT_TASKS_PAGE
+        ):
+            for task in page:
+                name = str(task.get("name", ""))
+                match = pattern.match(name)
+                if match is None or (exclude is not None and name in exclude):
+                    continue
+                computer_id = int(match.group(1))
+                dates.setdefault(computer_id, []).append(int(match.group(2)))
+                ids.setdefault(computer_id, []).append(int(task["ID"]))
+        return {key: RecommendationScan(min(dates[key]) or None, ids[key]) for key in ids}
 
     async def finish_recommendation(self, computer_id: int, scan: RecommendationScan) -> None:
-        """The results were applied: remove the scan's kept tasks and forget it."""
+        """The results were applied: hand the scan's kept tasks to the cleanup lane and forget it."""
         for task_id in scan.task_ids:
-            await self._delete(task_id)
+            self.cleanup.remove(task_id)
         self._recommendations.pop(computer_id, None)
 
     async def last_scan(self, kind: ScanKind, computer_id: int) -> int | None:
@@ -259,11 +296,3 @@ class ScanRunner:
         )
         tasks: list[dict[str, Any]] = (answer or {}).get("scheduledTasks") or []
         return tasks[0] if tasks else None
-
-    async def _delete(self, task_id: int) -> None:
-        try:
-            await self._transport.request("delete_scheduled_task", "DELETE", f"/scheduledtasks/{task_id}")
-        except NotFoundError:
-            pass
-        except WorkloadSecurityError as error:
-            log.warning("ws_task_cleanup_failed", task_id=task_id, error=str(error))

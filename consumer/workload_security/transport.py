@@ -106,6 +106,13 @@ class Transport:
                     if found is not None:
                         return found
 
+    async def has_spare_room(self) -> bool:
+        """Whether a call that can wait may go now: this process's limiter and the fleet's budget (if
+        any) have spare room."""
+        if not self.limiter.has_spare_room():
+            return False
+        return self.budget is None or await self.budget.has_spare_room()
+
     async def close(self) -> None:
         """Close the HTTP session; later calls fail."""
         self._closed = True
@@ -137,10 +144,10 @@ class Transport:
             raise CircuitOpenError(message, operation=operation, retryable=True) from None
         settled = False
         try:
-            if self.budget is not None:
-                await self.budget.acquire()
             await self.limiter.acquire()
             try:
+                if self.budget is not None:
+                    await self.budget.acquire()
                 status, raw, retry_after = await self._timed_exchange(operation, method, path, body, params)
             except (TimeoutError, aiohttp.ClientError) as failure:
                 settled = True

@@ -160,3 +160,59 @@ def test_an_integrity_scan_waits_only_for_a_recommendation_scan_that_changes_its
     assert not integrity.runs_after(RunRecommendationScan(6, integrity_rules=True))
     assert not integrity.runs_after(RunRecommendationScan(5, apply=False, integrity_rules=True))
     assert not RunRecommendationScan(5).runs_after(integrity)
+
+
+@dataclass(frozen=True)
+class Resumable(Action):
+    """Records whether it ran as a first attempt (no look for an earlier attempt's work)."""
+
+    kind: ClassVar[str] = "resumable"
+    target: int
+    log: list[tuple[int, bool]]
+    resume: bool = True
+
+    @property
+    def coalesce_key(self) -> str:
+        return f"resumable:{self.target}"
+
+    def first_attempt(self) -> Action:
+        return Resumable(self.target, self.log, resume=False)
+
+    async def run(self, services: Services) -> None:
+        self.log.append((self.target, self.resume))
+
+
+class TakingOver(MemoryDedupeStore):
+    """A store whose every new claim took over a lapsed one."""
+
+    async def claim(self, key: str, ttl_seconds: float) -> Claim:
+        claim = await super().claim(key, ttl_seconds)
+        return Claim.TAKEN_OVER if claim is Claim.NEW else claim
+
+
+async def test_only_a_first_attempt_with_a_new_claim_runs_without_looking_for_earlier_work() -> None:
+    ran: list[tuple[int, bool]] = []
+    executor = Executor(Services(), MemoryDedupeStore(), window_seconds=60, dry_run=False)
+    await executor.execute([Resumable(1, ran)], earlier_attempt=False)
+    await executor.execute([Resumable(2, ran)], earlier_attempt=True)
+    await executor.execute([Resumable(3, ran)])
+    taking_over = Executor(Services(), TakingOver(), window_seconds=60, dry_run=False)
+    results = await taking_over.execute([Resumable(4, ran)], earlier_attempt=False)
+    assert ran == [(1, False), (2, True), (3, True), (4, True)]
+    assert [item.result for item in results] == [ActionResult.DONE]
+
+
+def test_a_recommendation_scan_looks_for_an_earlier_attempt_unless_it_is_a_first_attempt() -> None:
+    planned = RunRecommendationScan(5)
+    assert planned.resume and not planned.first_attempt().resume
+    assert planned.first_attempt().coalesce_key == planned.coalesce_key
+    assert (
+        planned.describe()
+        == planned.first_attempt().describe()
+        == {
+            "action": "recommendation_scan",
+            "computer_id": 5,
+            "apply": True,
+            "integrity_rules": False,
+        }
+    )

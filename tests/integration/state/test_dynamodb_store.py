@@ -60,7 +60,7 @@ async def test_an_expired_in_progress_marker_is_taken_over_and_the_old_owner_can
     assert await dead.claim("action:recommendation_scan:5", 1) is Claim.NEW
     assert await alive.claim("action:recommendation_scan:5", 60) is Claim.IN_PROGRESS
     deadline = time.monotonic() + 30
-    while (claim := await alive.claim("action:recommendation_scan:5", 60)) is not Claim.NEW:
+    while (claim := await alive.claim("action:recommendation_scan:5", 60)) is not Claim.TAKEN_OVER:
         assert claim is Claim.IN_PROGRESS
         assert time.monotonic() < deadline, "the expired marker was never taken over"
         await asyncio.sleep(0.2)

@@ -37,7 +37,9 @@ async def with_an_ips_rule_to_unassign(sandbox: Any) -> None:
 async def test_by_default_only_ips_recommendations_are_assigned(sandbox: Any, make_client: MakeClient) -> None:
     await with_an_ips_rule_to_unassign(sandbox)
     before = (await sandbox.computer(2))["_sandbox"]["assignedRuleIDs"]
-    await make_client().run_recommendation_scan(2)
+    scanner = make_client()
+    await scanner.run_recommendation_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert paths(calls) == TODAY
     assert calls[4]["body"] == {"ruleIDs": [4211, 4305]}
@@ -49,7 +51,9 @@ async def test_by_default_only_ips_recommendations_are_assigned(sandbox: Any, ma
 async def test_all_modules_assign_ips_integrity_and_log_inspection_recommendations(
     sandbox: Any, make_client: MakeClient
 ) -> None:
-    await make_client(recommendation_modules="all").run_recommendation_scan(2)
+    scanner = make_client(recommendation_modules="all")
+    await scanner.run_recommendation_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert paths(calls) == [
         *TODAY[:5],
@@ -71,7 +75,9 @@ async def test_with_unassign_only_the_recommended_un_assignments_are_removed(
     sandbox: Any, make_client: MakeClient
 ) -> None:
     await with_an_ips_rule_to_unassign(sandbox)
-    await make_client(recommendation_modules="all", recommendation_unassign=True).run_recommendation_scan(2)
+    scanner = make_client(recommendation_modules="all", recommendation_unassign=True)
+    await scanner.run_recommendation_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     removals = [call["path"] for call in calls if call["method"] == "DELETE"]
     assert removals == [
@@ -91,7 +97,9 @@ async def test_with_unassign_only_the_recommended_un_assignments_are_removed(
 
 async def test_unassign_with_ips_only_touches_no_other_module(sandbox: Any, make_client: MakeClient) -> None:
     await with_an_ips_rule_to_unassign(sandbox)
-    await make_client(recommendation_unassign=True).run_recommendation_scan(2)
+    scanner = make_client(recommendation_unassign=True)
+    await scanner.run_recommendation_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert paths(calls) == [*TODAY[:5], "DELETE /api/computers/2/intrusionprevention/assignments/3001", TODAY[5]]
     assert not any("integritymonitoring" in call["path"] or "loginspection" in call["path"] for call in calls)
@@ -100,6 +108,7 @@ async def test_unassign_with_ips_only_touches_no_other_module(sandbox: Any, make
 async def test_a_scan_applied_earlier_is_applied_again_for_every_module(sandbox: Any, make_client: MakeClient) -> None:
     client = make_client(recommendation_modules="all")
     await client.run_recommendation_scan(2, apply=False)
+    await client.flush_task_cleanup(5.0)
     since = (await sandbox.calls())[-1]["seq"]
     await client.apply_recommendations(2)
     writes = [(call["method"], call["path"]) for call in await sandbox.calls(since) if call["method"] != "GET"]
@@ -113,6 +122,7 @@ async def test_a_scan_applied_earlier_is_applied_again_for_every_module(sandbox:
 async def test_auto_apply_for_all_modules_needs_every_modules_setting(sandbox: Any, make_client: MakeClient) -> None:
     client = make_client(recommendations="auto-apply", recommendation_modules="all")
     await client.run_recommendation_scan(3)
+    await client.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert "POST /api/computers/3/integritymonitoring/assignments" in paths(calls), (
         "demo-db-1's policy auto-applies IPS only: the other modules are assigned explicitly"
@@ -125,6 +135,7 @@ async def test_auto_apply_for_all_modules_needs_every_modules_setting(sandbox: A
     await sandbox.api("POST", f"/computers/1/settings/{setting}", {"value": "Yes"})
     since = (await sandbox.calls())[-1]["seq"]
     await client.run_recommendation_scan(1)
+    await client.flush_task_cleanup(5.0)
     assert [c for c in await sandbox.calls(since) if "assignments" in c["path"] and c["method"] == "POST"] == []
     assigned = (await sandbox.computer(1))["_sandbox"]["assignedRuleIDs"]
     assert assigned[IM] == [7001, 7003] and assigned[LI] == [8002, 8004], "the manager applied them"

@@ -160,7 +160,9 @@ async def test_get_policy_reads_settings_and_is_cached(sandbox: Any, make_client
 
 
 async def test_recommendation_scan_assigns_what_it_recommends(sandbox: Any, make_client: MakeClient) -> None:
-    await make_client().run_recommendation_scan(1)
+    scanner = make_client()
+    await scanner.run_recommendation_scan(1)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert paths(calls) == [
         "POST /api/scheduledtasks/search",
@@ -186,7 +188,9 @@ async def test_recommendation_scan_assigns_what_it_recommends(sandbox: Any, make
 
 
 async def test_recommendation_scan_without_apply_only_scans(sandbox: Any, make_client: MakeClient) -> None:
-    await make_client().run_recommendation_scan(2, apply=False)
+    scanner = make_client()
+    await scanner.run_recommendation_scan(2, apply=False)
+    await scanner.flush_task_cleanup(5.0)
     assert paths(await sandbox.calls()) == [
         "GET /api/computers/2/intrusionprevention/assignments",
         "POST /api/scheduledtasks",
@@ -198,7 +202,9 @@ async def test_recommendation_scan_without_apply_only_scans(sandbox: Any, make_c
 
 
 async def test_auto_apply_mode_leaves_applying_to_the_manager(sandbox: Any, make_client: MakeClient) -> None:
-    await make_client(recommendations="auto-apply").run_recommendation_scan(3)
+    scanner = make_client(recommendations="auto-apply")
+    await scanner.run_recommendation_scan(3)
+    await scanner.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert paths(calls) == [
         "GET /api/computers/3",
@@ -213,7 +219,9 @@ async def test_auto_apply_mode_leaves_applying_to_the_manager(sandbox: Any, make
 async def test_auto_apply_mode_assigns_where_the_policy_does_not_auto_apply(
     sandbox: Any, make_client: MakeClient
 ) -> None:
-    await make_client(recommendations="auto-apply").run_recommendation_scan(1)
+    scanner = make_client(recommendations="auto-apply")
+    await scanner.run_recommendation_scan(1)
+    await scanner.flush_task_cleanup(5.0)
     [assigned] = [call for call in await sandbox.calls() if call["method"] == "POST" and "assignments" in call["path"]]
     assert assigned["path"] == "/api/computers/1/intrusionprevention/assignments"
     assert assigned["body"] == {"ruleIDs": [2874, 4410]}
@@ -221,7 +229,9 @@ async def test_auto_apply_mode_assigns_where_the_policy_does_not_auto_apply(
 
 async def test_waits_for_a_slow_scan(sandbox: Any, make_client: MakeClient) -> None:
     await sandbox.faults(scan_delay_ms=150)
-    await make_client().run_recommendation_scan(2)
+    scanner = make_client()
+    await scanner.run_recommendation_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     polls = [c for c in await sandbox.calls() if c["path"].endswith("/assignments") and c["method"] == "GET"]
     assert len(polls) >= 3, "one read before the scan, at least two while waiting"
     assert {4211, 4305} <= set((await sandbox.computer(2))["_sandbox"]["effectiveRuleIDs"])
@@ -231,7 +241,9 @@ async def test_a_scan_that_never_finishes_is_a_retryable_timeout(sandbox: Any, m
     status, _, _ = await sandbox.api("POST", "/computers/4", {"computerStatus": {"agentStatus": "error"}})
     assert status == 200
     with pytest.raises(ScanTimeoutError) as raised:
-        await make_client(scan_wait_seconds=0.2).run_recommendation_scan(4)
+        scanner = make_client(scan_wait_seconds=0.2)
+        await scanner.run_recommendation_scan(4)
+        await scanner.flush_task_cleanup(5.0)
     assert raised.value.retryable
 
 
@@ -240,7 +252,9 @@ async def test_integrity_and_malware_scans_touch_the_computer_and_clean_up(
 ) -> None:
     client = make_client()
     await client.run_integrity_scan(1)
+    await client.flush_task_cleanup(5.0)
     await client.run_malware_scan(1)
+    await client.flush_task_cleanup(5.0)
     calls = await sandbox.calls()
     assert [(c["method"], c["path"], c["query"]) for c in calls if c["method"] == "GET"] == [
         ("GET", "/api/computers/1", {"expand": ["integrityMonitoring"]}),
@@ -256,13 +270,17 @@ async def test_integrity_and_malware_scans_touch_the_computer_and_clean_up(
 
 
 async def test_a_task_the_manager_already_deleted_is_fine(sandbox: Any, make_client: MakeClient) -> None:
-    await make_client().run_integrity_scan(2)
+    scanner = make_client()
+    await scanner.run_integrity_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     assert [(c["method"], c["status"]) for c in await sandbox.calls()] == [("GET", 200), ("POST", 200), ("DELETE", 404)]
 
 
 async def test_a_task_the_manager_keeps_is_deleted(sandbox: Any, make_client: MakeClient) -> None:
     await sandbox.faults(task_auto_delete=False)
-    await make_client().run_integrity_scan(2)
+    scanner = make_client()
+    await scanner.run_integrity_scan(2)
+    await scanner.flush_task_cleanup(5.0)
     assert [(c["method"], c["status"]) for c in await sandbox.calls()] == [("GET", 200), ("POST", 200), ("DELETE", 204)]
     assert (await sandbox.state())["scheduledTasks"] == []
 
@@ -328,6 +346,47 @@ async def test_assigning_rules_to_a_computer_refreshes_its_cached_lookup(sandbox
     assert {4211, 1003} <= set(after.intrusion_prevention.rule_ids)
     post = next(c for c in await sandbox.calls() if c["method"] == "POST" and "assignments" in c["path"])
     assert post["body"] == {"ruleIDs": [4211]}
+    searches = [c for c in await sandbox.calls() if c["path"] == "/api/computers/search"]
+    assert len(searches) == 1, "the cached lookup got the rules: the next finding needs no search"
+    fresh = await client.get_computer(4)
+    assert fresh.intrusion_prevention is not None
+    assert after.intrusion_prevention.rule_ids == fresh.intrusion_prevention.rule_ids
+
+
+async def test_assigning_rules_to_a_policy_adds_them_to_its_cached_computers(
+    sandbox: Any, make_client: MakeClient
+) -> None:
+    client = make_client()
+    instances = ("i-12345678901234567", "i-07b035550fa86717d")
+    for instance_id in instances:
+        await client.find_computers_by_instance_id(instance_id)
+    policy = await client.get_policy(2)
+    await client.assign_ips_rules_to_policy(2, [3002])
+    looked_up = [(await client.find_computers_by_instance_id(instance_id))[0] for instance_id in instances]
+    cached_policy = await client.get_policy(2)
+    calls = await sandbox.calls()
+    assert [c["path"] for c in calls].count("/api/computers/search") == 2
+    assert [c["path"] for c in calls].count("/api/policies/2") == 1
+    assert policy.intrusion_prevention is not None and cached_policy.intrusion_prevention is not None
+    assert 3002 not in policy.intrusion_prevention.rule_ids
+    fresh_policy = await client.policy_ips_assignments(2)
+    assert set(cached_policy.intrusion_prevention.rule_ids) == set(fresh_policy.assigned_rule_ids)
+    for computer in looked_up:
+        fresh = await client.get_computer(computer.id)
+        assert computer.intrusion_prevention is not None and fresh.intrusion_prevention is not None
+        assert 3002 in computer.intrusion_prevention.rule_ids
+        assert computer.intrusion_prevention.rule_ids == fresh.intrusion_prevention.rule_ids
+
+
+async def test_many_uncached_instances_are_looked_up_with_one_walk(sandbox: Any, make_client: MakeClient) -> None:
+    client = make_client()
+    instances = ["i-12345678901234567", "i-07b035550fa86717d", "i-05746eb48123455e0", "i-0aaaaaaaaaaaaaaaa"]
+    await client.warm_instance_lookups(instances[:3])
+    assert await sandbox.calls() == [], "fewer than four uncached instances are left to their findings"
+    await client.warm_instance_lookups(instances)
+    found = [await client.find_computers_by_instance_id(instance_id) for instance_id in instances]
+    assert [[computer.id for computer in hits] for hits in found] == [[1], [2], [4], []]
+    assert [c["path"] for c in await sandbox.calls()] == ["/api/computers/search"]
 
 
 async def test_assigning_nothing_makes_no_call(sandbox: Any, make_client: MakeClient) -> None:

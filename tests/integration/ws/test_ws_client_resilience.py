@@ -260,6 +260,7 @@ async def scan_calls(sandbox: Any) -> list[tuple[str, str, int]]:
 async def start_scan(client: Any, kind: str, computer_id: int) -> None:
     """A scan of a never-scanned computer, its scan date known (the read before the create is not faulted)."""
     await client._scans.start(kind, computer_id, last_scan=None)
+    await client.flush_task_cleanup(5.0)
 
 
 async def test_a_429_holds_every_call_and_shows_as_paused(sandbox: Any, make_client: MakeClient) -> None:

@@ -1,0 +1,97 @@
+"""Removing scan tasks that are no longer needed, without spending rate budget that findings need.
+
+A run-now task is removed once its scan started (or, for a kept recommendation scan task, once its
+results were applied). A manager removes run-once tasks itself after they ran and then answers the
+delete with 404, so the deletes are housekeeping: they wait in a bounded lane and go one at a time only
+while the rate limit has spare room (:meth:`Transport.has_spare_room`). At shutdown the
+lane is flushed within the time left; what is left is logged (``ws_task_cleanup_left``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+
+import structlog
+
+from wsbridge.consumer.workload_security.errors import NotFoundError, WorkloadSecurityError
+from wsbridge.consumer.workload_security.transport import Transport
+
+log = structlog.get_logger(__name__)
+
+MAX_PENDING = 10_000
+"""Deletes waiting at most; beyond it the oldest is given up (its task stays in WS, logged)."""
+
+IDLE_CHECK_SECONDS = 0.5
+"""How often a waiting lane looks for spare room."""
+
+LEFT_LOGGED = 50
+"""How many task IDs of those left at shutdown the log names."""
+
+
+class TaskCleanup:
+    """A bounded lane of scheduled-task deletes that yields to every other call."""
+
+    def __init__(self, transport: Transport, *, max_pending: int = MAX_PENDING) -> None:
+        self._transport = transport
+        self._max_pending = max_pending
+        self._pending: deque[int] = deque()
+        self._worker: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> list[int]:
+        """The task IDs waiting to be deleted, oldest first."""
+        return list(self._pending)
+
+    def remove(self, task_id: int) -> None:
+        """Delete the task when the budget has spare room."""
+        if len(self._pending) >= self._max_pending:
+            log.warning("ws_task_cleanup_dropped", task_id=self._pending.popleft())
+        self._pending.append(task_id)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._run())
+
+    async def flush(self, within_seconds: float) -> None:
+        """Delete what is pending now, within ``within_seconds``, then log what is left."""
+        await self._stop_worker()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(within_seconds, 0.0)):
+                while self._pending:
+                    await self._delete_first()
+        if self._pending:
+            left = list(self._pending)
+            log.warning("ws_task_cleanup_left", count=len(left), task_ids=left[:LEFT_LOGGED])
+
+    async def close(self) -> None:
+        """Stop sending; what is pending stays (see :meth:`flush`)."""
+        await self._stop_worker()
+
+    async def _run(self) -> None:
+        while self._pending:
+            if not await self._transport.has_spare_room():
+                await asyncio.sleep(IDLE_CHECK_SECONDS)
+                continue
+            await self._delete_first()
+
+    async def _stop_worker(self) -> None:
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+        self._worker = None
+
+    async def _delete_first(self) -> None:
+        """Delete the oldest pending task; it leaves the lane only once its delete was answered."""
+        task_id = self._pending[0]
+        await self._delete(task_id)
+        if self._pending and self._pending[0] == task_id:
+            self._pending.popleft()
+
+    async def _delete(self, task_id: int) -> None:
+        try:
+            await self._transport.request("delete_scheduled_task", "DELETE", f"/scheduledtasks/{task_id}")
+        except NotFoundError:
+            pass
+        except WorkloadSecurityError as error:
+            log.warning("ws_task_cleanup_failed", task_id=task_id, error=str(error))
