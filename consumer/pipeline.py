@@ -140,19 +140,19 @@ class Pipeline:
         """The offline verdict on one body (see :func:`assess`)."""
         return assess(body, self.registry, self._settings.unknown_detail_type)
 
-    async def look_ahead(self, bodies: Sequence[str | bytes]) -> None:
-        """Before a received batch is processed, look the instances its findings are about up in
-        Workload Security at once (see :meth:`WorkloadSecurityClient.warm_instance_lookups`)."""
+    def look_ahead(self, assessments: Sequence[Assessment]) -> None:
+        """When a batch is received, start looking the instances its findings are about up in Workload
+        Security at once (see :meth:`WorkloadSecurityClient.warm_instance_lookups`)."""
         if self._services.ws is None:
             return
         instance_ids = [
             instance_id
-            for assessment in map(self.assess, bodies)
+            for assessment in assessments
             if assessment.triage.decision is Decision.HANDLE
             for instance_id in assessment.triage.targets.instance_ids
         ]
         if instance_ids:
-            await self._services.ws.warm_instance_lookups(instance_ids)
+            self._services.ws.warm_instance_lookups(instance_ids)
 
     async def process(self, body: str | bytes) -> Outcome:
         """Process one body; exceptions become RETRY or DEAD_LETTER outcomes, never escape."""

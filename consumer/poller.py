@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import structlog
 
 from wsbridge.consumer.middleware import Middleware
-from wsbridge.consumer.pipeline import Pipeline
+from wsbridge.consumer.pipeline import Assessment, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.slots import WorkerSlots
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
@@ -30,6 +30,7 @@ _ERROR_BACKOFF_MAX_SECONDS = 30.0
 @dataclass
 class _InFlight:
     message: Message
+    assessment: Assessment
     task: asyncio.Task[None] | None = None
     settling: bool = False
 
@@ -140,9 +141,10 @@ class Poller:
             self._middleware.after_receive(messages)
             self._loop_alive_at[index] = now
             await self._give_back(wanted - len(messages))
-            await self._pipeline.look_ahead([message.body for message in messages])
-            for message in messages:
-                self._start(message)
+            assessments = [self._pipeline.assess(message.body) for message in messages]
+            self._pipeline.look_ahead(assessments)
+            for message, assessment in zip(messages, assessments, strict=True):
+                self._start(message, assessment)
 
     async def _reserve(self, index: int) -> int:
         def waited() -> None:
@@ -155,15 +157,15 @@ class Poller:
     async def _give_back(self, count: int) -> None:
         await self._slots.give_back(count)
 
-    def _start(self, message: Message) -> None:
-        entry = _InFlight(message)
+    def _start(self, message: Message, assessment: Assessment) -> None:
+        entry = _InFlight(message, assessment)
         self._in_flight[entry.key] = entry
         entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
 
     async def _process(self, entry: _InFlight) -> None:
         lease = self._slots.lease()
         try:
-            await self._worker.handle(entry.message, entry.mark_settling)
+            await self._worker.handle(entry.message, entry.mark_settling, entry.assessment)
         except asyncio.CancelledError:
             pass
         finally:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import structlog
 
 from wsbridge.consumer.middleware import Middleware, Processed
-from wsbridge.consumer.pipeline import Outcome, OutcomeKind, Pipeline
+from wsbridge.consumer.pipeline import Assessment, Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.settlement import classify, out_of_receives, settle_delay
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
@@ -42,12 +42,18 @@ class MessageWorker:
         self._middleware = middleware or Middleware()
         self._log = structlog.get_logger("wsbridge.worker")
 
-    async def handle(self, message: Message, on_settling: Callable[[], None]) -> None:
-        """Process and settle one message; ``on_settling`` is called when cancelling would be unsafe."""
+    async def handle(
+        self, message: Message, on_settling: Callable[[], None], assessment: Assessment | None = None
+    ) -> None:
+        """Process and settle one message; ``on_settling`` is called when cancelling would be unsafe.
+
+        ``assessment``: the body's, when the receiver already assessed it (else it is assessed here).
+        """
         started = time.monotonic()
         self._middleware.before_process(message)
         heartbeat = asyncio.create_task(self._heartbeat(message))
-        assessment = self._pipeline.assess(message.body)
+        if assessment is None:
+            assessment = self._pipeline.assess(message.body)
         try:
             try:
                 async with asyncio.timeout(self._settings.handler_timeout_seconds):

@@ -15,7 +15,7 @@ from wsbridge.consumer.workload_security.backoff import Backoff
 from wsbridge.consumer.workload_security.breaker import BreakerState, CircuitBreaker
 from wsbridge.consumer.workload_security.cache import TtlCache
 from wsbridge.consumer.workload_security.computers import ComputerLookup, expand
-from wsbridge.consumer.workload_security.errors import NotFoundError, WorkloadSecurityError
+from wsbridge.consumer.workload_security.errors import NotFoundError
 from wsbridge.consumer.workload_security.ips import IpsRuleCatalogue, add_ips_rules, ips_assignments
 from wsbridge.consumer.workload_security.models import (
     ApplicationType,
@@ -104,6 +104,7 @@ class WorkloadSecurityClient:
     async def close(self) -> None:
         """Close the HTTP session; calls made afterwards fail."""
         await self._scans.cleanup.close()
+        self._computers.cancel_warming()
         await self._transport.close()
 
     @property
@@ -151,14 +152,11 @@ class WorkloadSecurityClient:
         out); many uncached ones are answered by one walk over every computer instead of a search each."""
         return await self._computers.by_instance_ids(instance_ids)
 
-    async def warm_instance_lookups(self, instance_ids: Sequence[str]) -> None:
-        """Look many uncached instances up at once (one walk over the computers, as
-        :meth:`find_computers_by_instance_ids` does), so the findings about them need no search each;
-        fewer than a few uncached ones are left to their findings. Failures are logged, not raised."""
-        try:
-            await self._computers.warm(instance_ids)
-        except WorkloadSecurityError as error:
-            log.warning("ws_instance_lookahead_failed", error=str(error))
+    def warm_instance_lookups(self, instance_ids: Sequence[str]) -> None:
+        """Start looking many uncached instances up at once (one walk over the computers, while they
+        fit in one page), so the findings about them need no search each; their lookups wait for it.
+        Fewer than a few uncached ones are left to their findings. Failures are logged."""
+        self._computers.start_warming(instance_ids)
 
     async def get_computer(self, computer_id: int, *, fresh: bool = True) -> Computer:
         """One computer, with the sections the verdict needs expanded: a fresh read, or (not ``fresh``)

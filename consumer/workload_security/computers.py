@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable, Sequence
 from functools import partial
@@ -9,7 +10,7 @@ from functools import partial
 import structlog
 
 from wsbridge.consumer.workload_security.cache import TtlCache
-from wsbridge.consumer.workload_security.errors import InvalidRequestError
+from wsbridge.consumer.workload_security.errors import InvalidRequestError, WorkloadSecurityError
 from wsbridge.consumer.workload_security.models import Computer, with_ips_rules
 from wsbridge.consumer.workload_security.search import search_filter, search_pages, string_equals
 from wsbridge.consumer.workload_security.transport import Transport
@@ -36,6 +37,8 @@ LOCAL_MATCH_PAGE = 2000
 BATCH_PAGE = 1000
 BATCH_FROM = 4
 """Instances not in the cache from which one walk over every computer is cheaper than a search each."""
+LOOK_AHEAD_PAGES = 1
+"""A look-ahead walks the computers only while they fit in this many pages; beyond, searches are cheaper."""
 _INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
 
 
@@ -52,12 +55,17 @@ class ComputerLookup:
         self._instances: TtlCache[str, tuple[Computer, ...]] = TtlCache(ttl_seconds)
         self._read: TtlCache[int, Computer] = TtlCache(ttl_seconds)
         self._agent_field_searchable = True
+        self._warming: dict[str, asyncio.Future[None]] = {}
+        self._fleet_fits_look_ahead = True
 
     async def by_instance_id(self, instance_id: str) -> list[Computer]:
         """Connector records (``ec2VirtualMachineSummary``) first; if none, agent-reported ones."""
         key = instance_id.strip()
         if not _INSTANCE_ID.fullmatch(key):
             raise InvalidRequestError(f"not an EC2 instance id: {instance_id!r}", operation="find_computers")
+        warming = self._warming.get(key)
+        if warming is not None:
+            await asyncio.wait({warming})
         return list(await self._instances.get_or_load(key, partial(self._lookup, key)))
 
     async def by_instance_ids(self, instance_ids: Sequence[str]) -> dict[str, list[Computer]]:
@@ -65,20 +73,50 @@ class ComputerLookup:
         over every computer (pages of :data:`BATCH_PAGE`) answers them all and fills the cache."""
         keys = list(dict.fromkeys(key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())))
         missing = [key for key in keys if self._instances.get(key) is None]
-        walked = await self._walk(set(missing)) if len(missing) >= BATCH_FROM else {}
+        walked = (await self._walk(set(missing)) or {}) if len(missing) >= BATCH_FROM else {}
         for key, hits in walked.items():
             self._instances.put(key, hits)
             self._remember(hits)
         return {key: list(walked[key]) if key in walked else await self.by_instance_id(key) for key in keys}
 
-    async def warm(self, instance_ids: Sequence[str]) -> None:
-        """From :data:`BATCH_FROM` uncached instances on, look them all up with one walk (else nothing)."""
+    def start_warming(self, instance_ids: Sequence[str]) -> None:
+        """From :data:`BATCH_FROM` uncached instances on, start looking them all up with one walk, which
+        their own lookups wait for. Only while every computer fits in :data:`LOOK_AHEAD_PAGES` pages: a
+        walk that finds more stops and turns the look-ahead off for this process."""
+        if not self._fleet_fits_look_ahead:
+            return
         keys = {key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())}
-        missing = {key for key in keys if self._instances.get(key) is None}
-        if len(missing) >= BATCH_FROM:
-            for key, hits in (await self._walk(missing)).items():
-                self._instances.put(key, hits)
-                self._remember(hits)
+        missing = {key for key in keys if key not in self._warming and self._instances.get(key) is None}
+        if len(missing) < BATCH_FROM:
+            return
+        warming = asyncio.ensure_future(self._warm(missing))
+        for key in missing:
+            self._warming[key] = warming
+        warming.add_done_callback(lambda _: self._stop_warming(missing, warming))
+
+    def cancel_warming(self) -> None:
+        """Stop the look-aheads still walking (the client is closing)."""
+        for warming in set(self._warming.values()):
+            warming.cancel()
+
+    async def _warm(self, missing: set[str]) -> None:
+        try:
+            walked = await self._walk(missing, max_pages=LOOK_AHEAD_PAGES)
+        except WorkloadSecurityError as error:
+            log.warning("ws_instance_lookahead_failed", error=str(error))
+            return
+        if walked is None:
+            self._fleet_fits_look_ahead = False
+            log.info("ws_instance_lookahead_off", reason=f"more computers than {LOOK_AHEAD_PAGES * BATCH_PAGE}")
+            return
+        for key, hits in walked.items():
+            self._instances.put(key, hits)
+            self._remember(hits)
+
+    def _stop_warming(self, keys: set[str], warming: asyncio.Future[None]) -> None:
+        for key in keys:
+            if self._warming.get(key) is warming:
+                del self._warming[key]
 
     async def by_id(self, computer_id: int) -> Computer:
         """One computer, read fresh."""
@@ -162,9 +200,12 @@ class ComputerLookup:
             ]
         return [await self.by_id(computer_id) for computer_id in matches]
 
-    async def _walk(self, wanted: set[str]) -> dict[str, tuple[Computer, ...]]:
+    async def _walk(self, wanted: set[str], max_pages: int | None = None) -> dict[str, tuple[Computer, ...]] | None:
+        """The computers of every wanted instance, from one walk over all computers; ``None`` when
+        there are more than ``max_pages`` pages of them."""
         connector: dict[str, list[Computer]] = {key: [] for key in wanted}
         agent: dict[str, list[Computer]] = {key: [] for key in wanted}
+        pages = 0
         async for page in search_pages(
             self._transport,
             "computers",
@@ -172,6 +213,7 @@ class ComputerLookup:
             params=expand(*COMPUTER_EXPAND),
             operation="search_computers",
         ):
+            pages += 1
             for item in page:
                 computer = Computer.model_validate(item)
                 for summary, found in (
@@ -180,6 +222,8 @@ class ComputerLookup:
                 ):
                     if summary is not None and summary.instance_id in wanted:
                         found[summary.instance_id].append(computer)
+            if max_pages is not None and pages >= max_pages and len(page) >= BATCH_PAGE:
+                return None
         return {key: tuple(sorted(connector[key] or agent[key], key=rank)) for key in wanted}
 
 

@@ -14,6 +14,7 @@ from wsbridge.consumer.workload_security import (
     NotFoundError,
     ScanTimeoutError,
     WorkloadSecurityClient,
+    computers,
     protection_verdict,
 )
 from wsbridge.consumer.workload_security.computers import COMPUTER_EXPAND
@@ -381,12 +382,29 @@ async def test_assigning_rules_to_a_policy_adds_them_to_its_cached_computers(
 async def test_many_uncached_instances_are_looked_up_with_one_walk(sandbox: Any, make_client: MakeClient) -> None:
     client = make_client()
     instances = ["i-12345678901234567", "i-07b035550fa86717d", "i-05746eb48123455e0", "i-0aaaaaaaaaaaaaaaa"]
-    await client.warm_instance_lookups(instances[:3])
+    client.warm_instance_lookups(instances[:3])
+    await asyncio.sleep(0)
     assert await sandbox.calls() == [], "fewer than four uncached instances are left to their findings"
-    await client.warm_instance_lookups(instances)
+    client.warm_instance_lookups(instances)
     found = [await client.find_computers_by_instance_id(instance_id) for instance_id in instances]
     assert [[computer.id for computer in hits] for hits in found] == [[1], [2], [4], []]
     assert [c["path"] for c in await sandbox.calls()] == ["/api/computers/search"]
+
+
+async def test_a_fleet_beyond_one_page_turns_the_look_ahead_off(
+    sandbox: Any, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(computers, "BATCH_PAGE", 2)
+    client = make_client()
+    instances = ["i-12345678901234567", "i-07b035550fa86717d", "i-05746eb48123455e0", "i-0aaaaaaaaaaaaaaaa"]
+    client.warm_instance_lookups(instances)
+    found = [await client.find_computers_by_instance_id(instance_id) for instance_id in instances]
+    assert [[computer.id for computer in hits] for hits in found] == [[1], [2], [4], []]
+    calls = await sandbox.calls()
+    assert [c["path"] for c in calls] == ["/api/computers/search"] * 6, "a page, then searches (two for none)"
+    client.warm_instance_lookups([f"i-0{digit * 16}" for digit in "bcde"])
+    await asyncio.sleep(0.1)
+    assert len(await sandbox.calls()) == len(calls), "no walk once the computers overflowed its page"
 
 
 async def test_assigning_nothing_makes_no_call(sandbox: Any, make_client: MakeClient) -> None:
