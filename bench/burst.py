@@ -186,6 +186,7 @@ def one_run(sandbox: Sandbox, sqs: Any, start: Starter, instances: int, timeout:
                 consumer.stop()
     finally:
         delete_queue(sqs, queue)
+        delete_state_tables()
     served = [call for call in calls if call["status"] != 429]
     return Outcome(seconds, protected, len(served), len(calls) - len(served), by_operation(calls))
 
@@ -214,12 +215,25 @@ def wsbridge(replicas: int) -> Starter:
     return start
 
 
+_CREATED_TABLES: list[str] = []
+
+
 def fresh_state_table() -> str:
-    """A new shared-state table for one run (coalescing keys of an earlier run would hide this run's work)."""
+    """A new shared-state table for one run (coalescing keys of an earlier run would hide this run's work);
+    :func:`delete_state_tables` removes it after the run."""
     from devstack.bootstrap import ensure_state_table
 
     required_env("WSBRIDGE_STACK_STATE_TABLE")
-    return ensure_state_table(boto3.client("dynamodb"), f"wsbridge-bench-state-{uuid.uuid4().hex[:8]}")
+    table = ensure_state_table(boto3.client("dynamodb"), f"wsbridge-bench-state-{uuid.uuid4().hex[:8]}")
+    _CREATED_TABLES.append(table)
+    return table
+
+
+def delete_state_tables() -> None:
+    """Delete the tables :func:`fresh_state_table` made, so that runs do not pile up in the emulator."""
+    client = boto3.client("dynamodb")
+    while _CREATED_TABLES:
+        client.delete_table(TableName=_CREATED_TABLES.pop())
 
 
 SYSTEMS: dict[str, Starter] = {
@@ -227,6 +241,7 @@ SYSTEMS: dict[str, Starter] = {
     "thread_pool_16": thread_pool,
     "wsbridge": wsbridge(1),
     "wsbridge_2_replicas": wsbridge(2),
+    "wsbridge_4_replicas": wsbridge(4),
 }
 
 
@@ -278,6 +293,6 @@ def run(runs: int = 3, scale: float = 1.0, timeout: float = 600.0, systems: list
         "systems": systems,
     } | {
         f"{name}_ratio_to_limit": systems[name]["ratio_to_limit"]["median"]
-        for name in ("wsbridge", "wsbridge_2_replicas")
+        for name in ("wsbridge", "wsbridge_2_replicas", "wsbridge_4_replicas")
         if name in systems
     }

@@ -17,9 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
-from bench.burst import fresh_state_table
+from bench.burst import delete_state_tables, fresh_state_table
 from bench.common import Drain, delete_queue, fill, new_queue, say, spread, sqs_client, time_drain
 from bench.consumers import Running, start_module, start_wsbridge
 from bench.findings import probe_body
@@ -63,8 +61,7 @@ def one_run(
                 consumer.stop()
     finally:
         delete_queue(sqs, queue)
-        if table is not None:
-            boto3.client("dynamodb").delete_table(TableName=table)
+        delete_state_tables()
 
 
 VARIANTS: dict[str, dict[str, Any]] = {

@@ -29,6 +29,7 @@ SYSTEM_NAMES = {
     "wsbridge_bounded_shared_store": "wsbridge, 1 replica",
     "wsbridge_bounded_shared_store_2_replicas": "wsbridge, 2 replicas on the same queue",
     "wsbridge_2_replicas": "wsbridge, 2 replicas sharing the store and the budget",
+    "wsbridge_4_replicas": "wsbridge, 4 replicas sharing the store and the budget",
 }
 
 
