@@ -5,6 +5,11 @@ results were applied). A manager removes run-once tasks itself after they ran an
 delete with 404, so the deletes are housekeeping: they wait in a bounded lane and go one at a time only
 while the rate limit has spare room (:meth:`Transport.has_spare_room`). At shutdown the
 lane is flushed within the time left; what is left is logged (``ws_task_cleanup_left``).
+
+Once :data:`TRUST_AFTER` deletes in a row were answered 404, the manager evidently removes run-once
+tasks itself: from then on only one task in :data:`CHECK_EVERY` is still deleted, to notice a change,
+and the others are left to the manager (``ws_task_cleanup_left_to_manager`` in the log). A delete
+that finds its task (2xx) ends that: every task is deleted again.
 """
 
 from __future__ import annotations
@@ -29,6 +34,12 @@ IDLE_CHECK_SECONDS = 0.5
 LEFT_LOGGED = 50
 """How many task IDs of those left at shutdown the log names."""
 
+TRUST_AFTER = 20
+"""Deletes in a row answered 404 after which the manager is trusted to remove run-once tasks itself."""
+
+CHECK_EVERY = 20
+"""While the manager is trusted, one task in this many is still deleted."""
+
 
 class TaskCleanup:
     """A bounded lane of scheduled-task deletes that yields to every other call."""
@@ -38,14 +49,28 @@ class TaskCleanup:
         self._max_pending = max_pending
         self._pending: deque[int] = deque()
         self._worker: asyncio.Task[None] | None = None
+        self._found_removed = 0
+        self._since_trusted = 0
+        self.left_to_manager = 0
+        """Tasks not deleted because the manager was trusted to remove them."""
 
     @property
     def pending(self) -> list[int]:
         """The task IDs waiting to be deleted, oldest first."""
         return list(self._pending)
 
+    @property
+    def trusts_manager(self) -> bool:
+        """Whether the manager is trusted to remove run-once tasks itself (see the module's notes)."""
+        return self._found_removed >= TRUST_AFTER
+
     def remove(self, task_id: int) -> None:
-        """Delete the task when the budget has spare room."""
+        """Delete the task when the budget has spare room (or leave it to a trusted manager)."""
+        if self.trusts_manager:
+            self._since_trusted += 1
+            if self._since_trusted % CHECK_EVERY:
+                self.left_to_manager += 1
+                return
         if len(self._pending) >= self._max_pending:
             log.warning("ws_task_cleanup_dropped", task_id=self._pending.popleft())
         self._pending.append(task_id)
@@ -92,6 +117,14 @@ class TaskCleanup:
         try:
             await self._transport.request("delete_scheduled_task", "DELETE", f"/scheduledtasks/{task_id}")
         except NotFoundError:
-            pass
+            self._found_removed += 1
+            if self._found_removed == TRUST_AFTER:
+                log.info("ws_task_cleanup_left_to_manager", deletes_answered_404=TRUST_AFTER, check_every=CHECK_EVERY)
+            return
         except WorkloadSecurityError as error:
             log.warning("ws_task_cleanup_failed", task_id=task_id, error=str(error))
+            return
+        if self.trusts_manager:
+            log.info("ws_task_cleanup_resumed", task_id=task_id, left_to_manager=self.left_to_manager)
+        self._found_removed = 0
+        self._since_trusted = 0

@@ -10,6 +10,7 @@ from typing import Any
 from structlog.testing import capture_logs
 
 from wsbridge.consumer.workload_security import WorkloadSecurityClient
+from wsbridge.consumer.workload_security.cleanup import CHECK_EVERY, TRUST_AFTER
 
 MakeClient = Callable[..., WorkloadSecurityClient]
 TASKS = "/api/scheduledtasks"
@@ -76,3 +77,43 @@ async def test_a_new_process_resumes_the_scans_an_earlier_one_kept_with_one_sear
     for computer_id in (2, 3, 4):
         _, answer, _ = await sandbox.api("GET", f"/computers/{computer_id}/intrusionprevention/assignments")
         assert answer["recommendedToAssignRuleIDs"] == [], f"computer {computer_id}'s recommendations applied"
+
+
+async def integrity_scans(client: WorkloadSecurityClient, count: int) -> None:
+    for _ in range(count):
+        await client.run_integrity_scan(1, last_scan=None)
+    await client.flush_task_cleanup(30.0)
+
+
+def deletes(calls: list[dict[str, Any]]) -> list[int]:
+    return [c["status"] for c in calls if c["method"] == "DELETE"]
+
+
+async def test_tasks_the_manager_removes_itself_are_left_to_it_but_for_a_check_now_and_then(
+    sandbox: Any, make_client: MakeClient
+) -> None:
+    client = make_client()
+    await integrity_scans(client, TRUST_AFTER)
+    assert deletes(await sandbox.calls()) == [404] * TRUST_AFTER
+    await integrity_scans(client, 2 * CHECK_EVERY)
+    assert deletes(await sandbox.calls()) == [404] * (TRUST_AFTER + 2), "one delete in CHECK_EVERY checks"
+    assert (await sandbox.state())["scheduledTasks"] == [], "the manager removed every task"
+
+
+async def test_a_task_found_by_a_check_makes_every_task_deleted_again(sandbox: Any, make_client: MakeClient) -> None:
+    client = make_client()
+    await integrity_scans(client, TRUST_AFTER)
+    await sandbox.faults(task_auto_delete=False)
+    await integrity_scans(client, CHECK_EVERY)
+    await integrity_scans(client, 5)
+    assert deletes(await sandbox.calls()) == [404] * TRUST_AFTER + [204] * 6
+    left = (await sandbox.state())["scheduledTasks"]
+    assert len(left) == CHECK_EVERY - 1 == client._scans.cleanup.left_to_manager, "left before the check found one"
+
+
+async def test_a_manager_that_keeps_its_tasks_gets_every_one_deleted(sandbox: Any, make_client: MakeClient) -> None:
+    await sandbox.faults(task_auto_delete=False)
+    client = make_client()
+    await integrity_scans(client, TRUST_AFTER + CHECK_EVERY)
+    assert deletes(await sandbox.calls()) == [204] * (TRUST_AFTER + CHECK_EVERY)
+    assert (await sandbox.state())["scheduledTasks"] == []
