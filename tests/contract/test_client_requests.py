@@ -72,7 +72,7 @@ async def test_lost_answers_keep_to_the_contract_too(sandbox: Any, make_client: 
 async def test_a_request_or_answer_that_drifts_from_the_sdk_fails(sandbox: Any, make_client: MakeClient) -> None:
     await make_client().find_computers_by_instance_id("i-12345678901234567")
     await make_client().run_integrity_scan(1)
-    search, _, create, _ = await sandbox.calls()
+    search, _, create = (await sandbox.calls())[:3]
     assert call_problems(search) == [] and call_problems(create) == []
 
     misspelled = dict(search, body={**search["body"], "searchCriteria": [dict(search["body"]["searchCriteria"][0])]})
