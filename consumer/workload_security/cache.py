@@ -28,6 +28,7 @@ class TtlCache(Generic[K, V]):
         self._entries: dict[K, tuple[float, V]] = {}
         self._loading: dict[K, asyncio.Task[V]] = {}
         self._generation = 0
+        self._changed_while_loading: set[K] = set()
 
     def get(self, key: K) -> V | None:
         """The fresh value for ``key``, else ``None``."""
@@ -85,6 +86,19 @@ class TtlCache(Generic[K, V]):
                 changed += 1
         return changed
 
+    def update(self, key: K, change: Callable[[V], V | None]) -> bool:
+        """:meth:`update_where` for one key (a load of that key under way is not stored); True when it changed."""
+        if key in self._loading:
+            self._changed_while_loading.add(key)
+        entry = self._entries.get(key)
+        if entry is None:
+            return False
+        new = change(entry[1])
+        if new is None:
+            return False
+        self._entries[key] = (entry[0], new)
+        return True
+
     def clear(self) -> None:
         """Forget everything."""
         self._generation += 1
@@ -95,9 +109,11 @@ class TtlCache(Generic[K, V]):
 
     async def _load(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
         generation = self._generation
+        self._changed_while_loading.discard(key)
         value = await load()
-        if generation == self._generation:
+        if generation == self._generation and key not in self._changed_while_loading:
             self.put(key, value)
+        self._changed_while_loading.discard(key)
         return value
 
     def _finished(self, key: K, task: asyncio.Task[V]) -> None:

@@ -151,10 +151,22 @@ class ComputerLookup:
             section = with_ips_rules(computer.intrusion_prevention, rule_ids)
             return computer.model_copy(update={"intrusion_prevention": section})
 
-        self._read.update_where(lambda computer: patched(computer) if held(computer) else None)
-        self._instances.update_where(
-            lambda hits: tuple(patched(c) if held(c) else c for c in hits) if any(map(held, hits)) else None
-        )
+        def patched_hits(hits: tuple[Computer, ...]) -> tuple[Computer, ...] | None:
+            return tuple(patched(c) if held(c) else c for c in hits) if any(map(held, hits)) else None
+
+        if policy_id is not None:
+            self._read.update_where(lambda computer: patched(computer) if held(computer) else None)
+            self._instances.update_where(patched_hits)
+            return
+        if computer_id is None:
+            return
+        cached = self._read.get(computer_id)
+        self._read.update(computer_id, patched)
+        if cached is None:
+            return
+        for summary in (cached.ec2_virtual_machine_summary, cached.no_connector_virtual_machine_summary):
+            if summary is not None and summary.instance_id:
+                self._instances.update(summary.instance_id, patched_hits)
 
     async def _lookup(self, instance_id: str) -> tuple[Computer, ...]:
         hits = await self._search(EC2_INSTANCE_FIELD, instance_id)

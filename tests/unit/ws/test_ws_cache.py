@@ -87,3 +87,22 @@ async def test_invalidate_where_drops_matching_values() -> None:
     cache.put("b", (3,))
     assert cache.invalidate_where(lambda ids: 2 in ids) == 1
     assert cache.get("a") is None and cache.get("b") == (3,)
+
+
+async def test_update_changes_one_key_keeps_its_expiry_and_voids_only_its_load_under_way() -> None:
+    now = [0.0]
+    cache: TtlCache[str, str] = TtlCache(10, clock=lambda: now[0])
+    cache.put("a", "old")
+    cache.put("b", "untouched")
+    now[0] = 5.0
+    assert cache.update("a", lambda value: value + "+new") and not cache.update("missing", str.upper)
+    assert not cache.update("b", lambda value: None)
+    assert (cache.get("a"), cache.get("b")) == ("old+new", "untouched")
+    now[0] = 10.0
+    assert cache.get("a") is None, "the update kept the original expiry"
+    slow_c, slow_d = Loader("c", delay=0.05), Loader("d", delay=0.05)
+    loads = asyncio.gather(cache.get_or_load("c", slow_c), cache.get_or_load("d", slow_d))
+    await asyncio.sleep(0.01)
+    cache.update("c", str.upper)
+    assert await loads == ["c1", "d1"]
+    assert (cache.get("c"), cache.get("d")) == (None, "d1"), "only the updated key's load is not stored"
