@@ -49,6 +49,8 @@ class TaskCleanup:
         self._max_pending = max_pending
         self._pending: deque[int] = deque()
         self._worker: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._deleting = False
         self._found_removed = 0
         self._since_trusted = 0
         self.left_to_manager = 0
@@ -79,9 +81,9 @@ class TaskCleanup:
 
     async def flush(self, within_seconds: float) -> None:
         """Delete what is pending now, within ``within_seconds``, then log what is left."""
-        await self._stop_worker()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(within_seconds, 0.0)):
+                await self._stop_worker()
                 while self._pending:
                     await self._delete_first()
         if self._pending:
@@ -93,23 +95,34 @@ class TaskCleanup:
         await self._stop_worker()
 
     async def _run(self) -> None:
-        while self._pending:
+        while self._pending and not self._stopping:
             if not await self._transport.has_spare_room():
                 await asyncio.sleep(IDLE_CHECK_SECONDS)
                 continue
             await self._delete_first()
 
     async def _stop_worker(self) -> None:
-        if self._worker is not None and not self._worker.done():
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        """Stop the worker; a delete it already sent is awaited, so that it is not sent twice."""
+        worker = self._worker
+        if worker is not None and not worker.done():
+            self._stopping = True
+            if not self._deleting:
+                worker.cancel()
+            try:
+                await asyncio.wait({worker})
+            finally:
+                self._stopping = False
+                worker.cancel()
         self._worker = None
 
     async def _delete_first(self) -> None:
         """Delete the oldest pending task; it leaves the lane only once its delete was answered."""
         task_id = self._pending[0]
-        await self._delete(task_id)
+        self._deleting = True
+        try:
+            await self._delete(task_id)
+        finally:
+            self._deleting = False
         if self._pending and self._pending[0] == task_id:
             self._pending.popleft()
 
