@@ -78,9 +78,9 @@ class Running:
 
 
 def _environment(extra: Mapping[str, str], *, bench_importable: bool = False) -> dict[str, str]:
-    """The harness's environment without ``WSBRIDGE_*``; the baselines also import ``bench`` from this
-    checkout (the daemon does not, so ``WSBRIDGE_BENCH_DAEMON`` runs another checkout's code)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("WSBRIDGE_")}
+    """The harness's environment without ``WSBRIDGE_*``; only the baselines import ``bench`` from this
+    checkout: the daemon gets no ``PYTHONPATH``, so ``WSBRIDGE_BENCH_DAEMON`` runs another checkout's code."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("WSBRIDGE_") and key != "PYTHONPATH"}
     if bench_importable:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env.update(extra)
