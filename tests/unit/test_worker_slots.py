@@ -26,12 +26,27 @@ async def message(slots: WorkerSlots, parked: asyncio.Event, go_on: asyncio.Even
         await slots.release(lease)
 
 
-async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
-    slots = WorkerSlots(1)
-    assert await slots.reserve(10, never, nothing) == 1
+async def parked_message(slots: WorkerSlots) -> tuple[asyncio.Task[None], asyncio.Event, list[str]]:
+    """A message inside ``waiting()``; setting the event lets it go on."""
     parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
     waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
     await asyncio.wait_for(parked.wait(), timeout=5)
+    return waiter, go_on, log
+
+
+async def resuming_while_a_receive_holds_the_slot(slots: WorkerSlots) -> tuple[asyncio.Task[None], list[str]]:
+    """A parked message whose slot a receive took, now waiting to take a slot back."""
+    waiter, go_on, log = await parked_message(slots)
+    await slots.reserve(1, never, nothing)
+    go_on.set()
+    await asyncio.sleep(0.01)
+    return waiter, log
+
+
+async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
+    slots = WorkerSlots(1)
+    assert await slots.reserve(10, never, nothing) == 1
+    waiter, go_on, log = await parked_message(slots)
     assert await asyncio.wait_for(slots.reserve(10, never, nothing), timeout=5) == 1
     assert slots.parked == 1
     go_on.set()
@@ -43,12 +58,7 @@ async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
 async def test_a_resuming_message_goes_before_new_receives() -> None:
     slots = WorkerSlots(1)
     await slots.reserve(1, never, nothing)
-    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
-    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
-    await asyncio.wait_for(parked.wait(), timeout=5)
-    await slots.reserve(1, never, nothing)
-    go_on.set()
-    await asyncio.sleep(0.01)
+    waiter, log = await resuming_while_a_receive_holds_the_slot(slots)
     receive = asyncio.create_task(slots.reserve(1, never, nothing))
     await slots.give_back(1)
     await asyncio.wait_for(waiter, timeout=5)
@@ -60,9 +70,7 @@ async def test_a_resuming_message_goes_before_new_receives() -> None:
 async def test_beyond_the_bound_a_waiting_message_keeps_its_slot() -> None:
     slots = WorkerSlots(1, parked_per_slot=0)
     await slots.reserve(1, never, nothing)
-    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
-    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
-    await asyncio.wait_for(parked.wait(), timeout=5)
+    waiter, go_on, _ = await parked_message(slots)
     assert slots.free == 0 and slots.parked == 0
     go_on.set()
     await asyncio.wait_for(waiter, timeout=5)
@@ -72,12 +80,7 @@ async def test_beyond_the_bound_a_waiting_message_keeps_its_slot() -> None:
 async def test_a_message_cancelled_while_taking_a_slot_back_leaves_the_count_right() -> None:
     slots = WorkerSlots(2)
     await slots.reserve(2, never, nothing)
-    parked, go_on, log = asyncio.Event(), asyncio.Event(), list[str]()
-    waiter = asyncio.create_task(message(slots, parked, go_on, log, "a"))
-    await asyncio.wait_for(parked.wait(), timeout=5)
-    await slots.reserve(1, never, nothing)
-    go_on.set()
-    await asyncio.sleep(0.01)
+    waiter, log = await resuming_while_a_receive_holds_the_slot(slots)
     waiter.cancel()
     await asyncio.gather(waiter, return_exceptions=True)
     await slots.give_back(2)
