@@ -16,10 +16,11 @@ done and reading policies are all left out, so no consumer can be under 1.00.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ from bench.common import (
     spread,
     sqs_client,
 )
-from bench.consumers import Running, start_baseline, start_wsbridge
+from bench.consumers import Running, start_baseline, start_wsbridge, stopping
 from bench.findings import FIRST_COMPUTER_ID, guardduty_body, inspector_body, instance_id, sandbox_seed
 
 CVE_RULES = {"CVE-2016-6662": 3002, "CVE-2018-15473": 3001}
@@ -169,24 +170,16 @@ def one_run(sandbox: Sandbox, sqs: Any, start: Starter, instances: int, timeout:
         rate_limit_per_minute=BUDGET_CALLS,
         rate_limit_window_seconds=BUDGET_WINDOW_SECONDS,
     )
-    queue = new_queue(sqs, "burst")
     calls: list[dict[str, Any]] = []
-    try:
+    with run_queue(sqs, "burst") as queue:
         fill(sqs, queue.url, burst(instances))
-        consumers = start(queue, sandbox.api_url)
-        try:
+        with stopping(start(queue, sandbox.api_url)):
             deadline = time.monotonic() + timeout
             seconds, protected = None, 0
             while seconds is None and time.monotonic() < deadline:
                 time.sleep(1.0)
                 calls += settled(sandbox.calls(since=calls[-1]["seq"] if calls else 0))
                 seconds, protected = protected_after(calls, instances)
-        finally:
-            for consumer in consumers:
-                consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
-        delete_state_tables()
     served = [call for call in calls if call["status"] != 429]
     return Outcome(seconds, protected, len(served), len(calls) - len(served), by_operation(calls))
 
@@ -227,6 +220,17 @@ def fresh_state_table() -> str:
     table = ensure_state_table(boto3.client("dynamodb"), f"wsbridge-bench-state-{uuid.uuid4().hex[:8]}")
     _CREATED_TABLES.append(table)
     return table
+
+
+@contextlib.contextmanager
+def run_queue(sqs: Any, purpose: str) -> Iterator[Queue]:
+    """A fresh queue for one run; when the run ends, the queue and the state tables made for it go."""
+    queue = new_queue(sqs, purpose)
+    try:
+        yield queue
+    finally:
+        delete_queue(sqs, queue)
+        delete_state_tables()
 
 
 def delete_state_tables() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,16 @@ class Running:
                 self.process.kill()
                 self.process.wait()
         return time.monotonic() - started
+
+
+@contextlib.contextmanager
+def stopping(consumers: list[Running]) -> Iterator[list[Running]]:
+    """Stop every consumer (SIGTERM, then wait for the exit) when the block ends."""
+    try:
+        yield consumers
+    finally:
+        for consumer in consumers:
+            consumer.stop()
 
 
 def _environment(extra: Mapping[str, str], *, bench_importable: bool = False) -> dict[str, str]:

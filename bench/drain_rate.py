@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.burst import delete_state_tables, fresh_state_table
-from bench.common import Drain, delete_queue, fill, new_queue, say, spread, sqs_client, time_drain
-from bench.consumers import Running, start_module, start_wsbridge
+from bench.burst import fresh_state_table, run_queue
+from bench.common import Drain, fill, say, spread, sqs_client, time_drain
+from bench.consumers import Running, start_module, start_wsbridge, stopping
 from bench.findings import probe_body
 
 BOUNDED_CONCURRENCY = 16
@@ -43,25 +43,17 @@ def one_run(
 ) -> Drain:
     """Drain ``messages`` probe events (``body`` makes each) with the bare loop or wsbridge (``settings``
     go to wsbridge)."""
-    queue = new_queue(sqs, f"drain-{which}")
-    table = fresh_state_table() if settings.pop("state_table", False) else None
-    try:
+    with run_queue(sqs, f"drain-{which}") as queue:
         fill(sqs, queue.url, [body() for _ in range(messages)])
         if which == "bare":
             consumers = [_bare(queue.url, loops)]
         else:
             options = {"handlers": "probe", "poll_loops": loops, "concurrency": 10 * loops, **settings}
-            if table is not None:
-                options["state_table"] = table
+            if options.pop("state_table", False):
+                options["state_table"] = fresh_state_table()
             consumers = [start_wsbridge(queue, "http://127.0.0.1:9/api", **options) for _ in range(replicas)]
-        try:
+        with stopping(consumers):
             return time_drain(sqs, queue.url, messages, [consumer.process for consumer in consumers], timeout=600)
-        finally:
-            for consumer in consumers:
-                consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
-        delete_state_tables()
 
 
 VARIANTS: dict[str, dict[str, Any]] = {

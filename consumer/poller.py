@@ -165,7 +165,7 @@ class Poller:
     async def _process(self, entry: _InFlight) -> None:
         lease = self._slots.lease()
         try:
-            await self._worker.handle(entry.message, entry.mark_settling, entry.assessment)
+            await self._worker.handle(entry.message, entry.assessment, entry.mark_settling)
         except asyncio.CancelledError:
             pass
         finally:

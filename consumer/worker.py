@@ -42,18 +42,12 @@ class MessageWorker:
         self._middleware = middleware or Middleware()
         self._log = structlog.get_logger("wsbridge.worker")
 
-    async def handle(
-        self, message: Message, on_settling: Callable[[], None], assessment: Assessment | None = None
-    ) -> None:
-        """Process and settle one message; ``on_settling`` is called when cancelling would be unsafe.
-
-        ``assessment``: the body's, when the receiver already assessed it (else it is assessed here).
-        """
+    async def handle(self, message: Message, assessment: Assessment, on_settling: Callable[[], None]) -> None:
+        """Process and settle one message, its body assessed on receipt; ``on_settling`` is called when
+        cancelling would be unsafe."""
         started = time.monotonic()
         self._middleware.before_process(message)
         heartbeat = asyncio.create_task(self._heartbeat(message))
-        if assessment is None:
-            assessment = self._pipeline.assess(message.body)
         try:
             try:
                 async with asyncio.timeout(self._settings.handler_timeout_seconds):

@@ -10,14 +10,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 from support.processes import wait_for
-from support.stack_run import isolated_env, processes_of, read_until
-
-from devstack.settings import ROOT
+from support.stack_run import processes_of, read_until, start_run
 
 READY = b"sample findings through EventBridge"
 
@@ -25,15 +22,7 @@ READY = b"sample findings through EventBridge"
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_a_hangup_of_make_run_leaves_nothing_running(tmp_path: Path) -> None:
     stack_dir = tmp_path / "stack"
-    make = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=ROOT,
-        env=isolated_env(stack_dir),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    make = start_run(["make", "--no-print-directory", "run"], stack_dir)
     try:
         read_until(make, READY, timeout=300)
         assert len(processes_of(stack_dir)) >= 5, "make, devstack, LocalStack, moto, the sandbox and the daemon run"

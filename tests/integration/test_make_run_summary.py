@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
 from support.processes import wait_for
-from support.stack_run import isolated_env, processes_of, read_until
+from support.stack_run import processes_of, read_until, start_run
 
 from devstack import samples
-from devstack.settings import ROOT
 
 SETTLED = b"sample messages sent have settled"
 KEEPS_RUNNING = b"the daemon keeps running"
@@ -52,14 +50,9 @@ def settled(row: dict[str, int]) -> int:
 
 def test_run_summarises_the_samples_once_they_settle_and_ctrl_c_stops_everything(tmp_path: Path) -> None:
     stack_dir = tmp_path / "stack"
-    run = subprocess.Popen(
+    run = start_run(
         [sys.executable, "-m", "devstack", "run"],
-        cwd=ROOT,
-        env=isolated_env(stack_dir),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        stack_dir,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:

@@ -7,7 +7,9 @@ import select
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
+from devstack.settings import ROOT
 from support.processes import free_port
 
 
@@ -21,6 +23,21 @@ def isolated_env(stack_dir: Path) -> dict[str, str]:
         "WSBRIDGE_STACK_SANDBOX_PORT": str(free_port()),
         "WSBRIDGE_METRICS_PORT": str(free_port()),
     }
+
+
+def start_run(command: list[str], stack_dir: Path, **popen: Any) -> subprocess.Popen[bytes]:
+    """``command`` (``make run`` or ``python -m devstack run``) from the checkout, in a session of its own,
+    with a stack of its own in ``stack_dir``, output on a pipe."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=isolated_env(stack_dir),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        **popen,
+    )
 
 
 def processes_of(stack_dir: Path) -> list[int]:
