@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-PARKED_PER_SLOT = 8
+PARKED_PER_SLOT = 16
 """Waiting messages without a slot, per worker slot."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import structlog
@@ -37,7 +38,7 @@ LOCAL_MATCH_PAGE = 2000
 BATCH_PAGE = 1000
 BATCH_FROM = 4
 """Instances not in the cache from which one walk over every computer is cheaper than a search each."""
-LOOK_AHEAD_PAGES = 1
+LOOK_AHEAD_PAGES = 5
 """A look-ahead walks the computers only while they fit in this many pages; beyond, searches are cheaper."""
 _INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
 
@@ -45,6 +46,14 @@ _INSTANCE_ID = re.compile(r"i-[0-9a-zA-Z]{1,64}")
 def expand(*sections: str) -> list[tuple[str, str]]:
     """The repeated ``expand`` query parameter."""
     return [("expand", section) for section in sections]
+
+
+@dataclass(slots=True)
+class _FleetWalk:
+    """A look-ahead walk over every computer and the instances waiting for it."""
+
+    keys: set[str]
+    future: asyncio.Future[None]
 
 
 class ComputerLookup:
@@ -56,6 +65,7 @@ class ComputerLookup:
         self._read: TtlCache[int, Computer] = TtlCache(ttl_seconds)
         self._agent_field_searchable = True
         self._warming: dict[str, asyncio.Future[None]] = {}
+        self._fleet_walk: _FleetWalk | None = None
         self._fleet_fits_look_ahead = True
 
     async def by_instance_id(self, instance_id: str) -> list[Computer]:
@@ -81,18 +91,24 @@ class ComputerLookup:
 
     def start_warming(self, instance_ids: Sequence[str]) -> None:
         """From :data:`BATCH_FROM` uncached instances on, start looking them all up with one walk, which
-        their own lookups wait for. Only while every computer fits in :data:`LOOK_AHEAD_PAGES` pages: a
-        walk that finds more stops and turns the look-ahead off for this process."""
+        their own lookups wait for; the walk caches every instance it sees, so later findings about any
+        of them need no call, and instances that come while it runs wait for it too. Only while every
+        computer fits in :data:`LOOK_AHEAD_PAGES` pages: a walk that finds more stops and turns the
+        look-ahead off for this process."""
         if not self._fleet_fits_look_ahead:
             return
         keys = {key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())}
         missing = {key for key in keys if key not in self._warming and self._instances.get(key) is None}
-        if len(missing) < BATCH_FROM:
-            return
-        warming = asyncio.ensure_future(self._warm(missing))
+        walk = self._fleet_walk
+        if walk is None:
+            if len(missing) < BATCH_FROM:
+                return
+            keys_walked: set[str] = set()
+            walk = self._fleet_walk = _FleetWalk(keys_walked, asyncio.ensure_future(self._warm(keys_walked)))
+            walk.future.add_done_callback(lambda _: self._stop_warming(walk))
+        walk.keys |= missing
         for key in missing:
-            self._warming[key] = warming
-        warming.add_done_callback(lambda _: self._stop_warming(missing, warming))
+            self._warming[key] = walk.future
 
     def cancel_warming(self) -> None:
         """Stop the look-aheads still walking (the client is closing)."""
@@ -101,7 +117,7 @@ class ComputerLookup:
 
     async def _warm(self, missing: set[str]) -> None:
         try:
-            walked = await self._walk(missing, max_pages=LOOK_AHEAD_PAGES)
+            walked = await self._walk(None, max_pages=LOOK_AHEAD_PAGES)
         except WorkloadSecurityError as error:
             log.warning("ws_instance_lookahead_failed", error=str(error))
             return
@@ -109,13 +125,17 @@ class ComputerLookup:
             self._fleet_fits_look_ahead = False
             log.info("ws_instance_lookahead_off", reason=f"more computers than {LOOK_AHEAD_PAGES * BATCH_PAGE}")
             return
+        for key in missing:
+            walked.setdefault(key, ())
         for key, hits in walked.items():
             self._instances.put(key, hits)
             self._remember(hits)
 
-    def _stop_warming(self, keys: set[str], warming: asyncio.Future[None]) -> None:
-        for key in keys:
-            if self._warming.get(key) is warming:
+    def _stop_warming(self, walk: _FleetWalk) -> None:
+        if self._fleet_walk is walk:
+            self._fleet_walk = None
+        for key in walk.keys:
+            if self._warming.get(key) is walk.future:
                 del self._warming[key]
 
     async def by_id(self, computer_id: int) -> Computer:
@@ -212,11 +232,13 @@ class ComputerLookup:
             ]
         return [await self.by_id(computer_id) for computer_id in matches]
 
-    async def _walk(self, wanted: set[str], max_pages: int | None = None) -> dict[str, tuple[Computer, ...]] | None:
-        """The computers of every wanted instance, from one walk over all computers; ``None`` when
-        there are more than ``max_pages`` pages of them."""
-        connector: dict[str, list[Computer]] = {key: [] for key in wanted}
-        agent: dict[str, list[Computer]] = {key: [] for key in wanted}
+    async def _walk(
+        self, wanted: set[str] | None, max_pages: int | None = None
+    ) -> dict[str, tuple[Computer, ...]] | None:
+        """The computers of every wanted instance (of every instance seen, when ``wanted`` is ``None``),
+        from one walk over all computers; ``None`` when there are more than ``max_pages`` pages of them."""
+        connector: dict[str, list[Computer]] = {key: [] for key in wanted or ()}
+        agent: dict[str, list[Computer]] = {key: [] for key in wanted or ()}
         pages = 0
         async for page in search_pages(
             self._transport,
@@ -232,11 +254,13 @@ class ComputerLookup:
                     (computer.ec2_virtual_machine_summary, connector),
                     (computer.no_connector_virtual_machine_summary, agent),
                 ):
-                    if summary is not None and summary.instance_id in wanted:
-                        found[summary.instance_id].append(computer)
+                    key = summary.instance_id if summary is not None else None
+                    if key and (wanted is None or key in wanted):
+                        found.setdefault(key, []).append(computer)
             if max_pages is not None and pages >= max_pages and len(page) >= BATCH_PAGE:
                 return None
-        return {key: tuple(sorted(connector[key] or agent[key], key=rank)) for key in wanted}
+        keys = wanted if wanted is not None else connector.keys() | agent.keys()
+        return {key: tuple(sorted(connector.get(key) or agent.get(key) or (), key=rank)) for key in keys}
 
 
 def rank(computer: Computer) -> tuple[int, int, int]:

@@ -26,7 +26,9 @@ LISTS = {
 async def search_computers(request: web.Request) -> web.Response:
     """``POST /computers/search``."""
     sb = sandbox(request)
-    found = search(sb.world.computers.values(), body(request), sb.faults.unsearchable_fields)
+    found = search(
+        sb.world.computers.values(), body(request), sb.faults.unsearchable_fields, index=sb.world.computer_index
+    )
     return json_response({"computers": _computer_views(request, [obj["ID"] for obj in found])})
 
 
@@ -44,6 +46,7 @@ async def modify_computer(request: web.Request) -> web.Response:
     """``POST /computers/{id}`` with a partial computer."""
     sb = sandbox(request)
     _modify(sb, sb.world.computer(number(request)), body(request))
+    sb.world.computer_index.invalidate()
     return json_response(_computer_views(request, [number(request)])[0])
 
 

@@ -2,13 +2,16 @@
 
 String values match case-insensitively; with ``stringWildcards`` (default true) ``%`` is any run of
 characters and ``_`` one character. A list field (``CVE``) matches when any element does.
+
+An :class:`ExactIndex` answers exact string tests on a few fields without a scan of every object, as a
+manager's database does; every object it yields is still tested against the whole filter.
 """
 
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from wsbridge_sandbox.http import bad_request
@@ -27,8 +30,63 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def search(objects: Iterable[dict[str, Any]], body: Any, unsearchable: Collection[str] = ()) -> list[dict[str, Any]]:
-    """The objects matching ``body`` (a SearchFilter), sorted by ID, at most ``maxItems``."""
+class ExactIndex:
+    """The IDs of a table's objects by the lower-cased value of some string fields, built on first use
+    and again after :meth:`invalidate` (call it whenever one of those fields may have changed)."""
+
+    def __init__(self, table: Mapping[int, dict[str, Any]], fields: Collection[str]) -> None:
+        self._table = table
+        self._fields = frozenset(fields)
+        self._built: dict[str, dict[str, list[int]]] = {}
+
+    def invalidate(self) -> None:
+        """Forget what was built."""
+        self._built.clear()
+
+    def candidates(self, criteria: list[Any]) -> list[dict[str, Any]] | None:
+        """The objects an exact test among ``criteria`` allows (``None`` when none of them can be indexed)."""
+        for criterion in criteria:
+            value = _exact_value(criterion)
+            field = criterion.get("fieldName")
+            if value is not None and field in self._fields:
+                ids = self._by_value(field).get(value, [])
+                return [self._table[key] for key in ids if key in self._table]
+        return None
+
+    def _by_value(self, field: str) -> dict[str, list[int]]:
+        built = self._built.get(field)
+        if built is None:
+            built = self._built[field] = {}
+            path = field.split("/")
+            for key, obj in self._table.items():
+                found = lookup(obj, path)
+                for item in found if isinstance(found, list) else [found]:
+                    if isinstance(item, str):
+                        built.setdefault(item.lower(), []).append(key)
+        return built
+
+
+def _exact_value(criterion: Any) -> str | None:
+    """The lower-cased value of a plain ``equal`` string test (no wildcard, ASCII), else ``None``."""
+    if not isinstance(criterion, dict) or criterion.get("stringTest", "equal") != "equal":
+        return None
+    value = criterion.get("stringValue")
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    if criterion.get("stringWildcards", True) and ("%" in value or "_" in value):
+        return None
+    return value.lower()
+
+
+def search(
+    objects: Iterable[dict[str, Any]],
+    body: Any,
+    unsearchable: Collection[str] = (),
+    *,
+    index: ExactIndex | None = None,
+) -> list[dict[str, Any]]:
+    """The objects matching ``body`` (a SearchFilter), sorted by ID, at most ``maxItems``; ``index``
+    narrows ``objects`` when the filter has an exact test on one of its fields."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
@@ -40,7 +98,9 @@ def search(objects: Iterable[dict[str, Any]], body: Any, unsearchable: Collectio
     if not isinstance(criteria, list):
         raise bad_request("searchCriteria must be a list.")
     predicates = [predicate(item, unsearchable) for item in criteria]
-    matches = [obj for obj in objects if all(test(obj) for test in predicates)]
+    narrowed = None if index is None else index.candidates(criteria)
+    pool = objects if narrowed is None else narrowed
+    matches = [obj for obj in pool if all(test(obj) for test in predicates)]
     matches.sort(key=lambda obj: int(obj["ID"]))
     return matches[:max_items]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wsbridge_sandbox.http import bad_request, not_found
+from wsbridge_sandbox.search import ExactIndex
 from wsbridge_sandbox.seeding import RULE_SECTIONS, check_references, normalize_seed
 
 DEFAULT_SETTINGS = {
@@ -28,6 +29,8 @@ DEFAULT_SETTINGS = {
 IPS = "intrusionPrevention"
 RULE_MODULES = RULE_SECTIONS
 AUTO_APPLY = {module: f"{module}SettingAutoApplyRecommendationsEnabled" for module in RULE_MODULES}
+INDEXED_COMPUTER_FIELDS = ("ec2VirtualMachineSummary/instanceID", "noConnectorVirtualMachineSummary/instanceID")
+"""Computer fields searched by exact value through an index (instance lookups)."""
 
 
 @dataclass
@@ -70,6 +73,7 @@ class World:
 
     def __init__(self) -> None:
         self.computers: dict[int, dict[str, Any]] = {}
+        self.computer_index = ExactIndex(self.computers, INDEXED_COMPUTER_FIELDS)
         self.policies: dict[int, dict[str, Any]] = {}
         self.rules: dict[int, dict[str, Any]] = {}
         self.catalogues: dict[str, dict[int, dict[str, Any]]] = {module: {} for module in RULE_MODULES}
@@ -97,6 +101,7 @@ class World:
             table = tables[name]
             table.clear()
             table.update((int(obj["ID"]), obj) for obj in objects)
+        self.computer_index.invalidate()
         if "computers" in sections:
             self.scans = {cid: ScanState.seeded(obj.pop("_sandbox", None) or {}) for cid, obj in self.computers.items()}
         self.tasks.clear()

@@ -388,13 +388,28 @@ async def test_many_uncached_instances_are_looked_up_with_one_walk(sandbox: Any,
     client.warm_instance_lookups(instances)
     found = [await client.find_computers_by_instance_id(instance_id) for instance_id in instances]
     assert [[computer.id for computer in hits] for hits in found] == [[1], [2], [4], []]
+    [agent_reported] = await client.find_computers_by_instance_id("i-99999999")
+    assert agent_reported.id == 3, "every instance the walk saw is cached, not only the batch's"
     assert [c["path"] for c in await sandbox.calls()] == ["/api/computers/search"]
 
 
-async def test_a_fleet_beyond_one_page_turns_the_look_ahead_off(
+async def test_instances_received_during_a_walk_wait_for_it(sandbox: Any, make_client: MakeClient) -> None:
+    client = make_client()
+    await sandbox.faults(latency_ms=200)
+    client.warm_instance_lookups(
+        ["i-12345678901234567", "i-07b035550fa86717d", "i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"]
+    )
+    client.warm_instance_lookups(["i-05746eb48123455e0", "i-99999999"])
+    found = await client.find_computers_by_instance_ids(["i-05746eb48123455e0", "i-99999999"])
+    assert {key: [c.id for c in hits] for key, hits in found.items()} == {"i-05746eb48123455e0": [4], "i-99999999": [3]}
+    assert [c["path"] for c in await sandbox.calls()] == ["/api/computers/search"], "one walk, no second one"
+
+
+async def test_a_fleet_beyond_the_look_ahead_pages_turns_it_off(
     sandbox: Any, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(computers, "BATCH_PAGE", 2)
+    monkeypatch.setattr(computers, "LOOK_AHEAD_PAGES", 1)
     client = make_client()
     instances = ["i-12345678901234567", "i-07b035550fa86717d", "i-05746eb48123455e0", "i-0aaaaaaaaaaaaaaaa"]
     client.warm_instance_lookups(instances)

@@ -92,6 +92,27 @@ async def test_agent_reported_instance_ids_are_searchable(sandbox: Any) -> None:
     assert none == {"computers": []}
 
 
+async def test_instance_searches_follow_case_changes_and_every_criterion(sandbox: Any) -> None:
+    async def ids(*criteria: dict[str, Any]) -> list[int]:
+        _, answer, _ = await sandbox.api("POST", "/computers/search", {"searchCriteria": list(criteria)})
+        return [c["ID"] for c in answer["computers"]]
+
+    instance = {"fieldName": "ec2VirtualMachineSummary/instanceID", "stringTest": "equal"}
+    assert await ids({**instance, "stringValue": "I-12345678901234567"}) == [1]
+    assert (
+        await ids({**instance, "stringValue": "i-12345678901234567"}, {"fieldName": "policyID", "numericValue": 9})
+        == []
+    )
+    status, _, _ = await sandbox.api(
+        "POST", "/computers/2", {"ec2VirtualMachineSummary": {"instanceID": "i-12345678901234567"}}
+    )
+    assert status == 200
+    assert await ids({**instance, "stringValue": "i-12345678901234567"}) == [1, 2]
+    status, _, _ = await sandbox.api("POST", "/computers/1", {"ec2VirtualMachineSummary": {"instanceID": "i-1"}})
+    assert await ids({**instance, "stringValue": "i-12345678901234567"}) == [2]
+    assert await ids({**instance, "stringValue": "i-1"}) == [1]
+
+
 async def test_paging_by_id(sandbox: Any) -> None:
     seen: list[int] = []
     last = 0
