@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ _current: ContextVar[SlotLease | None] = ContextVar("wsbridge_worker_slot", defa
 
 
 class WorkerSlots:
-    """The daemon's worker slots, shared by the receive loops and the messages."""
+    """The daemon's worker slots, shared by the receive loops and the messages.
+
+    A freed slot goes straight to the message that has waited longest to take one back; only when
+    none waits does it become free for receives, whose loops are woken by an event."""
 
     def __init__(self, size: int, parked_per_slot: int = PARKED_PER_SLOT) -> None:
         """``size`` slots, of which up to ``size * parked_per_slot`` waiting messages may give theirs up."""
@@ -38,28 +42,24 @@ class WorkerSlots:
         self.free = size
         self.parked = 0
         self._max_parked = size * parked_per_slot
-        self._resuming = 0
-        self._changed = asyncio.Condition()
+        self._resumers: deque[asyncio.Future[None]] = deque()
+        self._freed = asyncio.Event()
 
     async def reserve(self, at_most: int, hold: Callable[[], bool], while_waiting: Callable[[], None]) -> int:
         """Take up to ``at_most`` free slots, waiting for one while none is free, a waiting message is
         taking one back, or ``hold()`` is true (``while_waiting`` runs about once a second meanwhile)."""
-        async with self._changed:
-            while self.free == 0 or self._resuming or hold():
-                while_waiting()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=1.0)
-            taken = min(at_most, self.free)
-            self.free -= taken
-            return taken
+        while self.free == 0 or self._resumers or hold():
+            while_waiting()
+            self._freed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._freed.wait(), timeout=1.0)
+        taken = min(at_most, self.free)
+        self.free -= taken
+        return taken
 
     async def give_back(self, count: int) -> None:
         """Return ``count`` slots taken by :meth:`reserve`."""
-        if count <= 0:
-            return
-        async with self._changed:
-            self.free += count
-            self._changed.notify_all()
+        self._hand_over(count)
 
     def lease(self) -> SlotLease:
         """Bind one reserved slot to the current task's message (see :func:`waiting`)."""
@@ -71,7 +71,7 @@ class WorkerSlots:
         """The message is done: its slot, if it holds one, is free again."""
         if lease.held:
             lease.held = False
-            await self.give_back(1)
+            self._hand_over(1)
 
     async def park(self, lease: SlotLease) -> bool:
         """Give the lease's slot up while its message waits; ``False`` when it keeps it."""
@@ -79,21 +79,39 @@ class WorkerSlots:
             return False
         self.parked += 1
         lease.held = False
-        await self.give_back(1)
+        self._hand_over(1)
         return True
 
     async def resume(self, lease: SlotLease) -> None:
         """Take a slot back for a parked message, before any new receive."""
-        self._resuming += 1
         try:
-            async with self._changed:
-                while self.free == 0:
-                    await self._changed.wait()
+            if self.free > 0 and not self._resumers:
                 self.free -= 1
-                lease.held = True
+            else:
+                handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._resumers.append(handed)
+                try:
+                    await handed
+                except asyncio.CancelledError:
+                    if handed.done() and not handed.cancelled():
+                        self._hand_over(1)
+                    else:
+                        with contextlib.suppress(ValueError):
+                            self._resumers.remove(handed)
+                    raise
+            lease.held = True
         finally:
-            self._resuming -= 1
             self.parked -= 1
+
+    def _hand_over(self, count: int) -> None:
+        while count > 0 and self._resumers:
+            handed = self._resumers.popleft()
+            if not handed.done():
+                handed.set_result(None)
+                count -= 1
+        if count > 0:
+            self.free += count
+            self._freed.set()
 
 
 @contextlib.asynccontextmanager

@@ -67,6 +67,23 @@ async def test_a_resuming_message_goes_before_new_receives() -> None:
     assert slots.free == 0 and slots.parked == 0
 
 
+async def test_freed_slots_go_to_waiting_messages_in_the_order_they_came_back() -> None:
+    slots = WorkerSlots(3)
+    await slots.reserve(3, never, nothing)
+    log: list[str] = []
+    events = {name: (asyncio.Event(), asyncio.Event()) for name in "ab"}
+    tasks = [asyncio.create_task(message(slots, *events[name], log, name)) for name in "ab"]
+    for parked, _ in events.values():
+        await asyncio.wait_for(parked.wait(), timeout=5)
+    assert await slots.reserve(3, never, nothing) == 2
+    for name in "ba":
+        events[name][1].set()
+        await asyncio.sleep(0.01)
+    await slots.give_back(1)
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
+    assert log == ["b resumed", "a resumed"] and (slots.parked, slots.free) == (0, 1)
+
+
 async def test_beyond_the_bound_a_waiting_message_keeps_its_slot() -> None:
     slots = WorkerSlots(1, parked_per_slot=0)
     await slots.reserve(1, never, nothing)
