@@ -154,8 +154,9 @@ class WorkloadSecurityClient:
 
     def warm_instance_lookups(self, instance_ids: Sequence[str]) -> None:
         """Start looking many uncached instances up at once (one walk over the computers, while they
-        fit in one page), so the findings about them need no search each; their lookups wait for it.
-        Fewer than a few uncached ones are left to their findings. Failures are logged."""
+        fit in five pages, caching every instance it sees), so the findings about them need no search
+        each; their lookups wait for it. Fewer than a few uncached ones are left to their findings,
+        unless a walk is under way. Failures are logged."""
         self._computers.start_warming(instance_ids)
 
     async def get_computer(self, computer_id: int, *, fresh: bool = True) -> Computer:

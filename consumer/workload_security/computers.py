@@ -84,9 +84,7 @@ class ComputerLookup:
         keys = list(dict.fromkeys(key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())))
         missing = [key for key in keys if self._instances.get(key) is None]
         walked = (await self._walk(set(missing)) or {}) if len(missing) >= BATCH_FROM else {}
-        for key, hits in walked.items():
-            self._instances.put(key, hits)
-            self._remember(hits)
+        self._store_walked(walked)
         return {key: list(walked[key]) if key in walked else await self.by_instance_id(key) for key in keys}
 
     def start_warming(self, instance_ids: Sequence[str]) -> None:
@@ -127,9 +125,7 @@ class ComputerLookup:
             return
         for key in missing:
             walked.setdefault(key, ())
-        for key, hits in walked.items():
-            self._instances.put(key, hits)
-            self._remember(hits)
+        self._store_walked(walked)
 
     def _stop_warming(self, walk: _FleetWalk) -> None:
         if self._fleet_walk is walk:
@@ -194,6 +190,11 @@ class ComputerLookup:
             hits = await self._agent_reported(instance_id)
         self._remember(hits)
         return tuple(sorted(hits, key=rank))
+
+    def _store_walked(self, walked: dict[str, tuple[Computer, ...]]) -> None:
+        for key, hits in walked.items():
+            self._instances.put(key, hits)
+            self._remember(hits)
 
     def _remember(self, computers: Iterable[Computer]) -> None:
         for computer in computers:
