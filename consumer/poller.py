@@ -126,10 +126,10 @@ class Poller:
                     wanted, self._settings.wait_time_seconds, self._settings.visibility_timeout_seconds
                 )
             except asyncio.CancelledError:
-                await self._give_back(wanted)
+                self._slots.give_back(wanted)
                 raise
             except Exception as error:
-                await self._give_back(wanted)
+                self._slots.give_back(wanted)
                 failures += 1
                 self._middleware.after_queue_error("ReceiveMessage", error)
                 pause = min(_ERROR_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(failures, 6))
@@ -140,7 +140,7 @@ class Poller:
             now = time.monotonic()
             self._middleware.after_receive(messages)
             self._loop_alive_at[index] = now
-            await self._give_back(wanted - len(messages))
+            self._slots.give_back(wanted - len(messages))
             assessments = [self._pipeline.assess(message.body) for message in messages]
             self._pipeline.look_ahead(assessments)
             for message, assessment in zip(messages, assessments, strict=True):
@@ -153,9 +153,6 @@ class Poller:
         wanted = await self._slots.reserve(10, self._middleware.hold_receives, waited)
         self._loop_alive_at.setdefault(index, time.monotonic())
         return wanted
-
-    async def _give_back(self, count: int) -> None:
-        await self._slots.give_back(count)
 
     def _start(self, message: Message, assessment: Assessment) -> None:
         entry = _InFlight(message, assessment)
@@ -170,4 +167,4 @@ class Poller:
             pass
         finally:
             self._in_flight.pop(entry.key, None)
-            await self._slots.release(lease)
+            self._slots.release(lease)

@@ -38,7 +38,6 @@ class WorkerSlots:
 
     def __init__(self, size: int, parked_per_slot: int = PARKED_PER_SLOT) -> None:
         """``size`` slots, of which up to ``size * parked_per_slot`` waiting messages may give theirs up."""
-        self.size = size
         self.free = size
         self.parked = 0
         self._max_parked = size * parked_per_slot
@@ -57,7 +56,7 @@ class WorkerSlots:
         self.free -= taken
         return taken
 
-    async def give_back(self, count: int) -> None:
+    def give_back(self, count: int) -> None:
         """Return ``count`` slots taken by :meth:`reserve`."""
         self._hand_over(count)
 
@@ -67,13 +66,13 @@ class WorkerSlots:
         _current.set(lease)
         return lease
 
-    async def release(self, lease: SlotLease) -> None:
+    def release(self, lease: SlotLease) -> None:
         """The message is done: its slot, if it holds one, is free again."""
         if lease.held:
             lease.held = False
             self._hand_over(1)
 
-    async def park(self, lease: SlotLease) -> bool:
+    def park(self, lease: SlotLease) -> bool:
         """Give the lease's slot up while its message waits; ``False`` when it keeps it."""
         if not lease.held or self.parked >= self._max_parked:
             return False
@@ -121,7 +120,7 @@ async def waiting() -> AsyncIterator[None]:
     Outside a message (``replay``, tests) or beyond the bound of waiting messages, nothing changes.
     """
     lease = _current.get()
-    if lease is None or not await lease.slots.park(lease):
+    if lease is None or not lease.slots.park(lease):
         yield
         return
     try:

@@ -64,7 +64,6 @@ class ComputerLookup:
         self._instances: TtlCache[str, tuple[Computer, ...]] = TtlCache(ttl_seconds)
         self._read: TtlCache[int, Computer] = TtlCache(ttl_seconds)
         self._agent_field_searchable = True
-        self._warming: dict[str, asyncio.Future[None]] = {}
         self._fleet_walk: _FleetWalk | None = None
         self._fleet_fits_look_ahead = True
 
@@ -73,9 +72,9 @@ class ComputerLookup:
         key = instance_id.strip()
         if not _INSTANCE_ID.fullmatch(key):
             raise InvalidRequestError(f"not an EC2 instance id: {instance_id!r}", operation="find_computers")
-        warming = self._warming.get(key)
-        if warming is not None:
-            await asyncio.wait({warming})
+        walk = self._fleet_walk
+        if walk is not None and key in walk.keys:
+            await asyncio.wait({walk.future})
         return list(await self._instances.get_or_load(key, partial(self._lookup, key)))
 
     async def by_instance_ids(self, instance_ids: Sequence[str]) -> dict[str, list[Computer]]:
@@ -96,8 +95,8 @@ class ComputerLookup:
         if not self._fleet_fits_look_ahead:
             return
         keys = {key.strip() for key in instance_ids if _INSTANCE_ID.fullmatch(key.strip())}
-        missing = {key for key in keys if key not in self._warming and self._instances.get(key) is None}
         walk = self._fleet_walk
+        missing = {key for key in keys if self._instances.get(key) is None and (walk is None or key not in walk.keys)}
         if walk is None:
             if len(missing) < BATCH_FROM:
                 return
@@ -105,13 +104,11 @@ class ComputerLookup:
             walk = self._fleet_walk = _FleetWalk(keys_walked, asyncio.ensure_future(self._warm(keys_walked)))
             walk.future.add_done_callback(lambda _: self._stop_warming(walk))
         walk.keys |= missing
-        for key in missing:
-            self._warming[key] = walk.future
 
     def cancel_warming(self) -> None:
-        """Stop the look-aheads still walking (the client is closing)."""
-        for warming in set(self._warming.values()):
-            warming.cancel()
+        """Stop the look-ahead still walking (the client is closing)."""
+        if self._fleet_walk is not None:
+            self._fleet_walk.future.cancel()
 
     async def _warm(self, missing: set[str]) -> None:
         try:
@@ -130,9 +127,6 @@ class ComputerLookup:
     def _stop_warming(self, walk: _FleetWalk) -> None:
         if self._fleet_walk is walk:
             self._fleet_walk = None
-        for key in walk.keys:
-            if self._warming.get(key) is walk.future:
-                del self._warming[key]
 
     async def by_id(self, computer_id: int) -> Computer:
         """One computer, read fresh."""

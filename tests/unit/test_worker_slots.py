@@ -23,7 +23,7 @@ async def message(slots: WorkerSlots, parked: asyncio.Event, go_on: asyncio.Even
             await go_on.wait()
         log.append(f"{name} resumed")
     finally:
-        await slots.release(lease)
+        slots.release(lease)
 
 
 async def parked_message(slots: WorkerSlots) -> tuple[asyncio.Task[None], asyncio.Event, list[str]]:
@@ -50,7 +50,7 @@ async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
     assert await asyncio.wait_for(slots.reserve(10, never, nothing), timeout=5) == 1
     assert slots.parked == 1
     go_on.set()
-    await slots.give_back(1)
+    slots.give_back(1)
     await asyncio.wait_for(waiter, timeout=5)
     assert (slots.free, slots.parked, log) == (1, 0, ["a resumed"])
 
@@ -60,7 +60,7 @@ async def test_a_resuming_message_goes_before_new_receives() -> None:
     await slots.reserve(1, never, nothing)
     waiter, log = await resuming_while_a_receive_holds_the_slot(slots)
     receive = asyncio.create_task(slots.reserve(1, never, nothing))
-    await slots.give_back(1)
+    slots.give_back(1)
     await asyncio.wait_for(waiter, timeout=5)
     assert log == ["a resumed"]
     assert await asyncio.wait_for(receive, timeout=5) == 1
@@ -79,7 +79,7 @@ async def test_freed_slots_go_to_waiting_messages_in_the_order_they_came_back() 
     for name in "ba":
         events[name][1].set()
         await asyncio.sleep(0.01)
-    await slots.give_back(1)
+    slots.give_back(1)
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
     assert log == ["b resumed", "a resumed"] and (slots.parked, slots.free) == (0, 1)
 
@@ -100,7 +100,7 @@ async def test_a_message_cancelled_while_taking_a_slot_back_leaves_the_count_rig
     waiter, log = await resuming_while_a_receive_holds_the_slot(slots)
     waiter.cancel()
     await asyncio.gather(waiter, return_exceptions=True)
-    await slots.give_back(2)
+    slots.give_back(2)
     assert (slots.free, slots.parked, log) == (2, 0, [])
 
 
