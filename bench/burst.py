@@ -16,23 +16,18 @@ done and reading policies are all left out, so no consumer can be under 1.00.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import boto3
 
 from bench.common import (
     Queue,
     Sandbox,
-    delete_queue,
     fill,
-    new_queue,
-    required_env,
+    fresh_state_table,
+    run_queue,
     say,
     spread,
     sqs_client,
@@ -206,38 +201,6 @@ def wsbridge(replicas: int) -> Starter:
         return [start_wsbridge(queue, ws_url, **settings) for _ in range(replicas)]
 
     return start
-
-
-_CREATED_TABLES: list[str] = []
-
-
-def fresh_state_table() -> str:
-    """A new shared-state table for one run (coalescing keys of an earlier run would hide this run's work);
-    :func:`delete_state_tables` removes it after the run."""
-    from devstack.bootstrap import ensure_state_table
-
-    required_env("WSBRIDGE_STACK_STATE_TABLE")
-    table = ensure_state_table(boto3.client("dynamodb"), f"wsbridge-bench-state-{uuid.uuid4().hex[:8]}")
-    _CREATED_TABLES.append(table)
-    return table
-
-
-@contextlib.contextmanager
-def run_queue(sqs: Any, purpose: str) -> Iterator[Queue]:
-    """A fresh queue for one run; when the run ends, the queue and the state tables made for it go."""
-    queue = new_queue(sqs, purpose)
-    try:
-        yield queue
-    finally:
-        delete_queue(sqs, queue)
-        delete_state_tables()
-
-
-def delete_state_tables() -> None:
-    """Delete the tables :func:`fresh_state_table` made, so that runs do not pile up in the emulator."""
-    client = boto3.client("dynamodb")
-    while _CREATED_TABLES:
-        client.delete_table(TableName=_CREATED_TABLES.pop())
 
 
 SYSTEMS: dict[str, Starter] = {

@@ -6,6 +6,7 @@ botocore's ``AWS_ENDPOINT_URL`` for LocalStack and ``WSBRIDGE_SANDBOX_URL`` for 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -13,7 +14,7 @@ import subprocess
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,41 @@ def delete_queue(sqs: Any, queue: Queue) -> None:
             sqs.delete_queue(QueueUrl=url)
         except Exception as error:
             print(f"bench: could not delete {url}: {error}")
+
+
+_CREATED_TABLES: list[str] = []
+
+
+def fresh_state_table() -> str:
+    """A new shared-state table for one run (coalescing keys of an earlier run would hide this run's work);
+    :func:`run_queue` removes it after the run."""
+    from devstack.bootstrap import ensure_state_table
+
+    required_env("WSBRIDGE_STACK_STATE_TABLE")
+    table = ensure_state_table(boto3.client("dynamodb"), f"wsbridge-bench-state-{uuid.uuid4().hex[:8]}")
+    _CREATED_TABLES.append(table)
+    return table
+
+
+def delete_state_tables() -> None:
+    """Delete the tables :func:`fresh_state_table` made, so that runs do not pile up in the emulator."""
+    if not _CREATED_TABLES:
+        return
+    client = boto3.client("dynamodb")
+    while _CREATED_TABLES:
+        client.delete_table(TableName=_CREATED_TABLES.pop())
+
+
+@contextlib.contextmanager
+def run_queue(sqs: Any, purpose: str, **queue_options: Any) -> Iterator[Queue]:
+    """A fresh queue for one run (``queue_options`` as for :func:`new_queue`); when the run ends, the
+    queue and the state tables made for it go."""
+    queue = new_queue(sqs, purpose, **queue_options)
+    try:
+        yield queue
+    finally:
+        delete_queue(sqs, queue)
+        delete_state_tables()
 
 
 def fill(sqs: Any, url: str, bodies: Sequence[str], threads: int = 4) -> None:

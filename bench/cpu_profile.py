@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, Sandbox, delete_queue, fill, new_queue, say, spread, sqs_client, time_drain
+from bench.common import RESULTS, Sandbox, fill, run_queue, say, spread, sqs_client, time_drain
 from bench.consumers import start_wsbridge, wait_ready
 from bench.findings import bodies, sandbox_seed
 from bench.throughput import measure, wsbridge
@@ -104,9 +104,8 @@ def summarize(raw: Path, top: int = 12) -> dict[str, Any]:
 
 def profile(sandbox: Sandbox, sqs: Any, findings: int, spy: str) -> dict[str, Any]:
     sandbox.reset(latency_ms=0)
-    queue = new_queue(sqs, "profile")
     raw = RESULTS / "profile_cpu.txt"
-    try:
+    with run_queue(sqs, "profile") as queue:
         consumer = start_wsbridge(queue, sandbox.api_url, **SETTINGS)
         try:
             wait_ready(consumer)
@@ -122,8 +121,6 @@ def profile(sandbox: Sandbox, sqs: Any, findings: int, spy: str) -> dict[str, An
             recorder.wait(timeout=60)
         finally:
             consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
     summary = summarize(raw)
     summary.update({"profiled_findings": findings, "profiled_findings_per_s": round(drain.per_second, 1)})
     summary["raw_profile"] = str(raw.relative_to(RESULTS.parent.parent))

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bench.burst import fresh_state_table, run_queue
-from bench.common import Drain, fill, say, spread, sqs_client, time_drain
+from bench.common import Drain, fill, fresh_state_table, run_queue, say, spread, sqs_client, time_drain
 from bench.consumers import Running, start_module, start_wsbridge, stopping
 from bench.findings import probe_body
 

@@ -15,11 +15,10 @@ from typing import Any
 
 from bench.common import (
     Sandbox,
-    delete_queue,
     depth,
     fill,
     memory_kib,
-    new_queue,
+    run_queue,
     say,
     spread,
     sqs_client,
@@ -36,8 +35,7 @@ def peak_in_flight(sandbox: Sandbox, sqs: Any, which: str) -> dict[str, float]:
     """Peak RSS of one consumer holding up to 256 findings at once, and the most it held."""
     findings = 3 * IN_FLIGHT
     sandbox.reset(latency_ms=IN_FLIGHT_LATENCY_MS)
-    queue = new_queue(sqs, "memory-in-flight")
-    try:
+    with run_queue(sqs, "memory-in-flight") as queue:
         fill(sqs, queue.url, bodies(findings, findings))
         if which == "wsbridge":
             consumer = start_wsbridge(
@@ -56,8 +54,6 @@ def peak_in_flight(sandbox: Sandbox, sqs: Any, which: str) -> dict[str, float]:
             drain = time_drain(sqs, queue.url, findings, consumer.process, timeout=600)
         finally:
             consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
     return {"peak_rss_mib": drain.peak_rss_kib / 1024, "most_in_flight": most}
 
 
@@ -95,9 +91,8 @@ class Producer(threading.Thread):
 def growth(sqs: Any, checkpoints: tuple[int, ...], **settings: Any) -> dict[str, Any]:
     """RSS (MiB) of a no-op wsbridge when its processed count passes each checkpoint."""
     total = checkpoints[-1]
-    queue = new_queue(sqs, "memory-growth")
     readings: dict[str, Any] = {}
-    try:
+    with run_queue(sqs, "memory-growth") as queue:
         options = {"handlers": "probe", "poll_loops": 4, "concurrency": 40, **settings}
         consumer = start_wsbridge(queue, "http://127.0.0.1:9/api", **options)
         producer = Producer(sqs, queue.url, total)
@@ -116,8 +111,6 @@ def growth(sqs: Any, checkpoints: tuple[int, ...], **settings: Any) -> dict[str,
         finally:
             producer.stop.set()
             consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
     return readings
 
 

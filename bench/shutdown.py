@@ -15,7 +15,7 @@ import signal
 import time
 from typing import Any
 
-from bench.common import delete_queue, depth, fill, new_queue, say, spread, sqs_client
+from bench.common import depth, fill, run_queue, say, spread, sqs_client
 from bench.consumers import start_wsbridge, wait_ready
 from bench.findings import probe_body
 
@@ -27,8 +27,7 @@ CASES: dict[str, dict[str, Any]] = {
 
 
 def one_run(sqs: Any, sleep_seconds: float, drain_seconds: float) -> dict[str, Any]:
-    queue = new_queue(sqs, "shutdown", visibility_timeout=300)
-    try:
+    with run_queue(sqs, "shutdown", visibility_timeout=300) as queue:
         daemon = start_wsbridge(
             queue,
             "http://127.0.0.1:9/api",
@@ -54,8 +53,6 @@ def one_run(sqs: Any, sleep_seconds: float, drain_seconds: float) -> dict[str, A
         finally:
             daemon.stop()
         visible, in_flight = depth(sqs, queue.url)
-    finally:
-        delete_queue(sqs, queue)
     return {"exit_seconds": exit_seconds, "exit_code": code, "visible_after": visible, "in_flight_after": in_flight}
 
 

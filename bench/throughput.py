@@ -17,9 +17,8 @@ from bench.common import (
     Drain,
     Queue,
     Sandbox,
-    delete_queue,
     fill,
-    new_queue,
+    run_queue,
     say,
     spread,
     sqs_client,
@@ -93,16 +92,13 @@ def measure(
     visibility timeout.
     """
     sandbox.reset(latency_ms=latency_ms)
-    queue = new_queue(sqs, "throughput")
-    try:
+    with run_queue(sqs, "throughput") as queue:
         fill(sqs, queue.url, messages)
         consumer = start(queue, sandbox.api_url)
         try:
             drain = time_drain(sqs, queue.url, len(messages), consumer.process, timeout)
         finally:
             consumer.stop()
-    finally:
-        delete_queue(sqs, queue)
     calls = sandbox.calls()
     scans = [c for c in calls if c["method"] == "POST" and c["path"] == "/api/scheduledtasks" and c["status"] == 200]
     failed = [c for c in calls if (c["status"] or 0) >= 400]
