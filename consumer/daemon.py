@@ -127,6 +127,7 @@ async def runtime(settings: Settings, *, dry_run: bool | None = None) -> AsyncIt
 
 async def serve(settings: Settings) -> None:
     """Run the daemon until SIGTERM or SIGINT, then drain and return."""
+    from wsbridge.consumer.heap import settle_after_start_up
     from wsbridge.consumer.http_server import HealthServer
     from wsbridge.consumer.poller import Poller
     from wsbridge.consumer.readiness import readiness_probe
@@ -167,6 +168,7 @@ async def serve(settings: Settings) -> None:
             workload_security=settings.ws_url if ws is not None else None,
         )
         await middleware.startup()
+        settle_after_start_up()
         try:
             await poller.run()
         finally:

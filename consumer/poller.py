@@ -1,7 +1,8 @@
 """Receive loops, bounded concurrency and the shutdown drain.
 
-Each receive loop asks only for as many messages as there are free worker slots (see
-:mod:`wsbridge.consumer.slots`; a message waiting for a scan's results gives its slot up meanwhile),
+Each receive loop asks for as many messages as there are free worker slots, or for a whole batch when
+messages are working and the rest of it can wait in line for a slot (see :mod:`wsbridge.consumer.slots`;
+a message waiting for a scan's results gives its slot up meanwhile),
 and not at all while a middleware holds receives (see :mod:`wsbridge.consumer.middleware.backpressure`); each received
 message runs in its own task (see :mod:`wsbridge.consumer.worker`). ``stop()`` stops receiving at
 once and drains until the deadline, then cancels what is still processing and makes those messages
@@ -20,17 +21,19 @@ import structlog
 from wsbridge.consumer.middleware import Middleware
 from wsbridge.consumer.pipeline import Assessment, Pipeline
 from wsbridge.consumer.settings import Settings
-from wsbridge.consumer.slots import WorkerSlots
+from wsbridge.consumer.slots import Reservation, WorkerSlots
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 from wsbridge.consumer.worker import MessageWorker
 
 _ERROR_BACKOFF_MAX_SECONDS = 30.0
+_RECEIVE_BATCH = 10
 
 
 @dataclass
 class _InFlight:
     message: Message
     assessment: Assessment
+    has_slot: bool
     task: asyncio.Task[None] | None = None
     settling: bool = False
 
@@ -120,16 +123,16 @@ class Poller:
     async def _receive_loop(self, index: int) -> None:
         failures = 0
         while not self._stopping.is_set():
-            wanted = await self._reserve(index)
+            reservation = await self._reserve(index)
             try:
                 messages = await self._queue.receive(
-                    wanted, self._settings.wait_time_seconds, self._settings.visibility_timeout_seconds
+                    reservation.messages, self._settings.wait_time_seconds, self._settings.visibility_timeout_seconds
                 )
             except asyncio.CancelledError:
-                self._slots.give_back(wanted)
+                self._slots.received(reservation, 0)
                 raise
             except Exception as error:
-                self._slots.give_back(wanted)
+                self._slots.received(reservation, 0)
                 failures += 1
                 self._middleware.after_queue_error("ReceiveMessage", error)
                 pause = min(_ERROR_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(failures, 6))
@@ -140,29 +143,33 @@ class Poller:
             now = time.monotonic()
             self._middleware.after_receive(messages)
             self._loop_alive_at[index] = now
-            self._slots.give_back(wanted - len(messages))
+            with_slot = self._slots.received(reservation, len(messages))
             assessments = [self._pipeline.assess(message.body) for message in messages]
             self._pipeline.look_ahead(assessments)
-            for message, assessment in zip(messages, assessments, strict=True):
-                self._start(message, assessment)
+            for position, (message, assessment) in enumerate(zip(messages, assessments, strict=True)):
+                self._start(_InFlight(message, assessment, has_slot=position < with_slot))
 
-    async def _reserve(self, index: int) -> int:
+    async def _reserve(self, index: int) -> Reservation:
         def waited() -> None:
             self._loop_alive_at[index] = time.monotonic()
 
-        wanted = await self._slots.reserve(10, self._middleware.hold_receives, waited)
+        reservation = await self._slots.reserve(_RECEIVE_BATCH, self._middleware.hold_receives, waited)
         self._loop_alive_at.setdefault(index, time.monotonic())
-        return wanted
+        return reservation
 
-    def _start(self, message: Message, assessment: Assessment) -> None:
-        entry = _InFlight(message, assessment)
+    def _start(self, entry: _InFlight) -> None:
         self._in_flight[entry.key] = entry
-        entry.task = asyncio.create_task(self._process(entry), name=f"message-{message.message_id}")
+        entry.task = asyncio.create_task(self._process(entry), name=f"message-{entry.message.message_id}")
 
     async def _process(self, entry: _InFlight) -> None:
-        lease = self._slots.lease()
+        lease = self._slots.lease(held=entry.has_slot)
+
+        def settling() -> None:
+            entry.mark_settling()
+            self._slots.release(lease)
+
         try:
-            await self._worker.handle(entry.message, entry.assessment, entry.mark_settling)
+            await self._worker.handle(entry.message, entry.assessment, settling)
         except asyncio.CancelledError:
             pass
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -15,6 +16,9 @@ from wsbridge.consumer.settlement import dead_letter_reason
 REASON_ATTRIBUTE = "wsbridge-reason"
 SOURCE_ATTRIBUTE = "wsbridge-source-message-id"
 _MAX_BATCH = 10
+
+DELETE_LINGER_SECONDS = 0.05
+"""How long a finished message's delete waits for others to share a DeleteMessageBatch call."""
 
 
 class Held(Protocol):
@@ -156,13 +160,14 @@ class QueueClient:
 
 
 class BatchDeleter:
-    """Collects deletes for a few milliseconds and sends them as DeleteMessageBatch calls, several at once."""
+    """Collects deletes for up to ``linger_seconds`` (or until ten wait) and sends them as
+    DeleteMessageBatch calls, several at once."""
 
     def __init__(
         self,
         client: Any,
         queue_url: str,
-        linger_seconds: float = 0.005,
+        linger_seconds: float = DELETE_LINGER_SECONDS,
         on_error: QueueErrorObserver = _ignore,
         max_batches_in_flight: int = 8,
     ) -> None:
@@ -172,7 +177,8 @@ class BatchDeleter:
         self._queue_url = queue_url
         self._linger = linger_seconds
         self._on_error = on_error
-        self._pending: asyncio.Queue[tuple[Message, asyncio.Future[bool]]] = asyncio.Queue()
+        self._pending: list[tuple[Message, asyncio.Future[bool]]] = []
+        self._ready = asyncio.Event()
         self._in_flight = asyncio.Semaphore(max_batches_in_flight)
         self._sending: set[asyncio.Task[None]] = set()
         self._log = structlog.get_logger("wsbridge.sqs")
@@ -180,30 +186,33 @@ class BatchDeleter:
     async def delete(self, message: Message) -> bool:
         """Delete one message; ``False`` when SQS did not delete it (it will come back)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.put_nowait((message, future))
+        self._pending.append((message, future))
+        if len(self._pending) in (1, _MAX_BATCH):
+            self._ready.set()
         return await future
 
     async def run(self) -> None:
         """Send batches until cancelled; a cancelled deleter sends what it holds and waits for what it sent."""
-        loop = asyncio.get_running_loop()
         batch: list[tuple[Message, asyncio.Future[bool]]] = []
         try:
             while True:
-                batch = [await self._pending.get()]
-                deadline = loop.time() + self._linger
-                while len(batch) < _MAX_BATCH:
-                    try:
-                        batch.append(await asyncio.wait_for(self._pending.get(), max(deadline - loop.time(), 0)))
-                    except TimeoutError:
-                        break
+                await self._ready.wait()
+                if len(self._pending) < _MAX_BATCH and self._linger > 0:
+                    self._ready.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self._linger):
+                            await self._ready.wait()
+                batch, self._pending = self._pending[:_MAX_BATCH], self._pending[_MAX_BATCH:]
+                if not self._pending:
+                    self._ready.clear()
                 await self._in_flight.acquire()
                 sending = asyncio.create_task(self._send_and_free(batch))
                 batch = []
                 self._sending.add(sending)
                 sending.add_done_callback(self._sending.discard)
         except asyncio.CancelledError:
-            while not self._pending.empty():
-                batch.append(self._pending.get_nowait())
+            batch.extend(self._pending)
+            self._pending = []
             sends = [self._send(batch[start : start + _MAX_BATCH]) for start in range(0, len(batch), _MAX_BATCH)]
             await asyncio.gather(*self._sending, *sends)
             raise

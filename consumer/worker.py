@@ -20,6 +20,7 @@ from wsbridge.consumer.middleware import Middleware, Processed
 from wsbridge.consumer.pipeline import Assessment, Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.settlement import classify, out_of_receives, settle_delay
+from wsbridge.consumer.slots import take_slot
 from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
 
 
@@ -50,6 +51,7 @@ class MessageWorker:
         heartbeat = asyncio.create_task(self._heartbeat(message))
         try:
             try:
+                await take_slot()
                 async with asyncio.timeout(self._settings.handler_timeout_seconds):
                     outcome = await self._pipeline.process_assessed(assessment, receive_count=message.receive_count)
             except TimeoutError:

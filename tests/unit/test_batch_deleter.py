@@ -125,3 +125,15 @@ async def test_a_cancelled_deleter_finishes_the_batches_it_sent_and_sends_the_re
     sqs.release.set()
     await asyncio.gather(task, return_exceptions=True)
     assert await asyncio.gather(*deletes) == [True] * 25
+
+
+async def test_ten_deletes_go_out_together_without_waiting_for_the_linger(errors: list[str]) -> None:
+    sqs = FakeSqs()
+    deleter = BatchDeleter(sqs, "queue", linger_seconds=60)
+    async for _ in running(deleter):
+        deletes = []
+        for index in range(10):
+            deletes.append(asyncio.ensure_future(deleter.delete(message(index))))
+            await asyncio.sleep(0)
+        assert await asyncio.wait_for(asyncio.gather(*deletes), timeout=5) == [True] * 10
+    assert [len(batch) for batch in sqs.batches] == [10]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from wsbridge.consumer.slots import WorkerSlots, waiting
+from wsbridge.consumer.slots import WorkerSlots, take_slot, waiting
 
 
 def never() -> bool:
@@ -45,9 +45,9 @@ async def resuming_while_a_receive_holds_the_slot(slots: WorkerSlots) -> tuple[a
 
 async def test_a_waiting_message_frees_its_slot_for_a_new_receive() -> None:
     slots = WorkerSlots(1)
-    assert await slots.reserve(10, never, nothing) == 1
+    assert (await slots.reserve(10, never, nothing)).slots == 1
     waiter, go_on, log = await parked_message(slots)
-    assert await asyncio.wait_for(slots.reserve(10, never, nothing), timeout=5) == 1
+    assert (await asyncio.wait_for(slots.reserve(10, never, nothing), timeout=5)).slots == 1
     assert slots.parked == 1
     go_on.set()
     slots.give_back(1)
@@ -63,7 +63,7 @@ async def test_a_resuming_message_goes_before_new_receives() -> None:
     slots.give_back(1)
     await asyncio.wait_for(waiter, timeout=5)
     assert log == ["a resumed"]
-    assert await asyncio.wait_for(receive, timeout=5) == 1
+    assert (await asyncio.wait_for(receive, timeout=5)).slots == 1
     assert slots.free == 0 and slots.parked == 0
 
 
@@ -75,7 +75,7 @@ async def test_freed_slots_go_to_waiting_messages_in_the_order_they_came_back() 
     tasks = [asyncio.create_task(message(slots, *events[name], log, name)) for name in "ab"]
     for parked, _ in events.values():
         await asyncio.wait_for(parked.wait(), timeout=5)
-    assert await slots.reserve(3, never, nothing) == 2
+    assert (await slots.reserve(3, never, nothing)).slots == 2
     for name in "ba":
         events[name][1].set()
         await asyncio.sleep(0.01)
@@ -107,3 +107,43 @@ async def test_a_message_cancelled_while_taking_a_slot_back_leaves_the_count_rig
 async def test_waiting_outside_a_message_changes_nothing() -> None:
     async with waiting():
         pass
+
+
+async def test_a_busy_daemon_receives_a_whole_batch_and_the_rest_waits_in_line() -> None:
+    slots = WorkerSlots(32)
+    await slots.reserve(31, never, nothing)
+    reservation = await slots.reserve(10, never, nothing)
+    assert (reservation.slots, reservation.queued) == (1, 9)
+    assert slots.received(reservation, 10) == 1
+    next_receive = asyncio.create_task(slots.reserve(10, never, nothing))
+    log: list[str] = []
+
+    async def queued(name: str) -> None:
+        lease = slots.lease(held=False)
+        await take_slot()
+        log.append(name)
+        slots.release(lease)
+
+    waiting_messages = [asyncio.create_task(queued(str(n))) for n in range(9)]
+    await asyncio.sleep(0.01)
+    assert log == [] and not next_receive.done()
+    slots.give_back(1)
+    await asyncio.wait_for(asyncio.gather(*waiting_messages), timeout=5)
+    assert log == [str(n) for n in range(9)]
+    following = await asyncio.wait_for(next_receive, timeout=5)
+    assert (following.slots, following.queued) == (1, 9)
+
+
+async def test_a_receive_never_asks_for_more_messages_than_there_are_slots() -> None:
+    slots = WorkerSlots(4)
+    await slots.reserve(3, never, nothing)
+    reservation = await slots.reserve(10, never, nothing)
+    assert (reservation.slots, reservation.queued) == (1, 3)
+    assert slots.received(reservation, 2) == 1
+    assert slots.queued == 1
+
+
+async def test_an_idle_daemon_takes_only_free_slots() -> None:
+    slots = WorkerSlots(1)
+    reservation = await slots.reserve(10, never, nothing)
+    assert (reservation.slots, reservation.queued) == (1, 0)
