@@ -7,7 +7,7 @@ the coalescing window, so a burst of findings about one computer costs one scan,
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from wsbridge.consumer.services import Services
     from wsbridge.consumer.workload_security.models import Computer
+
+
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class Action(ABC):
@@ -49,8 +52,12 @@ class Action(ABC):
 
     def describe(self) -> dict[str, Any]:
         """JSON-friendly description for logs, ``replay`` and dry run."""
-        fields: dict[str, Any] = asdict(self) if is_dataclass(self) else {}
-        return {"action": self.kind, **fields}
+        if not is_dataclass(self):
+            return {"action": self.kind}
+        values = {each.name: getattr(self, each.name) for each in fields(self)}
+        if not all(isinstance(value, _SCALARS) for value in values.values()):
+            values = asdict(self)
+        return {"action": self.kind, **values}
 
 
 async def _run_unless_scanned(

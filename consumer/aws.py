@@ -60,6 +60,7 @@ class AwsClients:
             connect_timeout=5,
             read_timeout=settings.wait_time_seconds + 15,
             retries={"mode": "standard", "max_attempts": 4},
+            parameter_validation=False,
         )
         self._role_name = settings.aws_role_name
         self._external_id = settings.aws_external_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -61,7 +61,7 @@ class Targets:
 
     def as_json(self) -> dict[str, Any]:
         """The explain contract form (lists, not tuples)."""
-        data = asdict(self)
+        data = {each.name: getattr(self, each.name) for each in fields(self)}
         data["instance_ids"] = list(self.instance_ids)
         data["cves"] = list(self.cves)
         return data

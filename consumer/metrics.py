@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
+from typing import TypeVar
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, Info
+from prometheus_client.metrics import MetricWrapperBase
+
+_Metric = TypeVar("_Metric", bound=MetricWrapperBase)
 
 _DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -23,7 +28,7 @@ HANDLER_DURATION = Histogram(
 MESSAGES_IN_FLIGHT = Gauge("wsbridge_messages_in_flight", "Messages being processed now")
 WORKER_SLOTS = Gauge("wsbridge_worker_slots", "Messages the daemon processes at once (WSBRIDGE_CONCURRENCY)")
 VISIBILITY_EXTENSIONS = Counter(
-    "wsbridge_visibility_extensions", "Heartbeat ChangeMessageVisibility calls that extended a lease"
+    "wsbridge_visibility_extensions", "Leases renewed by the heartbeat (one per message renewed)"
 )
 ACTIONS = Counter(
     "wsbridge_actions", "Planned actions, by result (done, coalesced, dry_run, failed)", ["action", "result"]
@@ -74,3 +79,9 @@ def registry() -> CollectorRegistry:
 UNCOVERED_CVES = Counter(
     "wsbridge_uncovered_cves", "Vulnerability findings whose CVE no Workload Security IPS rule covers"
 )
+
+
+@lru_cache(maxsize=4096)
+def labelled(metric: _Metric, *values: str) -> _Metric:
+    """``metric.labels(*values)``, looked up once per combination of values (hot paths count per call)."""
+    return metric.labels(*values)

@@ -196,6 +196,8 @@ class Pipeline:
         cancelled), the ones taken are released."""
         if len(keys) == 1:
             return [await self._store.claim(keys[0], lease)]
+        if self._store.in_process:
+            return await self._claim_one_by_one(keys, lease)
         claims = [asyncio.ensure_future(self._store.claim(key, lease)) for key in keys]
         try:
             await asyncio.wait(claims)
@@ -213,10 +215,22 @@ class Pipeline:
             raise failure
         return answers
 
+    async def _claim_one_by_one(self, keys: list[str], lease: float) -> list[Claim | None]:
+        answers: list[Claim | None] = []
+        try:
+            for key in keys:
+                answers.append(await self._store.claim(key, lease))
+        finally:
+            if len(answers) < len(keys) or not all(answer is not None and answer.taken for answer in answers):
+                taken = [key for key, answer in zip(keys, answers, strict=False) if answer is not None and answer.taken]
+                await self._settle_keys(taken, done=False)
+        return answers
+
     async def _settle_keys(self, keys: list[str], *, done: bool) -> None:
         """Mark the keys done, or release them, several at once; a store failure here only costs a repeat later."""
-        if len(keys) == 1:
-            await self._settle_key(keys[0], done=done)
+        if len(keys) == 1 or self._store.in_process:
+            for key in keys:
+                await self._settle_key(key, done=done)
         elif keys:
             await asyncio.gather(*(self._settle_key(key, done=done) for key in keys))
 

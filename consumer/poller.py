@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
+from wsbridge.consumer.leases import LeaseKeeper
 from wsbridge.consumer.middleware import Middleware
 from wsbridge.consumer.pipeline import Assessment, Pipeline
 from wsbridge.consumer.settings import Settings
@@ -62,7 +63,13 @@ class Poller:
         self._deleter = deleter
         self._middleware = middleware or Middleware()
         self._pipeline = pipeline
-        self._worker = MessageWorker(settings, queue, deleter, pipeline, self._middleware)
+        self._leases = LeaseKeeper(
+            queue,
+            settings.heartbeat_interval_seconds,
+            settings.visibility_timeout_seconds,
+            self._middleware.after_lease_extended,
+        )
+        self._worker = MessageWorker(settings, queue, deleter, self._leases, pipeline, self._middleware)
         self._slots = WorkerSlots(settings.concurrency)
         self._stopping = asyncio.Event()
         self._stopped_at: float | None = None
@@ -91,6 +98,7 @@ class Poller:
     async def run(self) -> None:
         """Receive until :meth:`stop`, then drain within the deadline."""
         deleter_task = asyncio.create_task(self._deleter.run(), name="deleter")
+        leases_task = asyncio.create_task(self._leases.run(), name="leases")
         loops = [
             asyncio.create_task(self._receive_loop(index), name=f"receive-{index}")
             for index in range(self._settings.poll_loops)
@@ -100,9 +108,10 @@ class Poller:
             loop.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
         await self._drain()
-        deleter_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await deleter_task
+        for task in (leases_task, deleter_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _drain(self) -> None:
         tasks = [entry.task for entry in self._in_flight.values() if entry.task is not None]

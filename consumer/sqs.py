@@ -36,17 +36,25 @@ class Held(Protocol):
 HeldT = TypeVar("HeldT", bound=Held)
 
 
-def release_batches(messages: Sequence[HeldT]) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
-    """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries making them visible now."""
+def visibility_batches(
+    messages: Sequence[HeldT], seconds: int
+) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
+    """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries setting their
+    visibility timeout to ``seconds``."""
     for start in range(0, len(messages), _MAX_BATCH):
         chunk = messages[start : start + _MAX_BATCH]
         yield (
             chunk,
             [
-                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": 0}
+                {"Id": str(index), "ReceiptHandle": message.receipt_handle, "VisibilityTimeout": seconds}
                 for index, message in enumerate(chunk)
             ],
         )
+
+
+def release_batches(messages: Sequence[HeldT]) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
+    """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries making them visible now."""
+    return visibility_batches(messages, 0)
 
 
 QueueErrorObserver = Callable[[str, Exception], None]
@@ -119,6 +127,27 @@ class QueueClient:
             self._log.warning("visibility change refused", message_id=message.message_id, error=str(error))
             return False
         return True
+
+    async def extend(self, messages: Sequence[Message], seconds: int) -> list[Message]:
+        """Set the visibility timeout of ``messages`` to ``seconds``, ten per call; the messages whose
+        lease SQS extended (a refusal is logged: the lease was lost)."""
+        extended: list[Message] = []
+        for chunk, entries in visibility_batches(messages, seconds):
+            try:
+                response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
+            except Exception as error:
+                self._on_error("ChangeMessageVisibilityBatch", error)
+                self._log.warning("could not extend leases", count=len(chunk), error=str(error))
+                continue
+            refused = {int(failure["Id"]): failure for failure in response.get("Failed", [])}
+            for index, message in enumerate(chunk):
+                if index not in refused:
+                    extended.append(message)
+                    continue
+                self._log.warning(
+                    "visibility change refused", message_id=message.message_id, code=refused[index].get("Code")
+                )
+        return extended
 
     async def release_now(self, messages: Sequence[Message]) -> None:
         """Make messages visible again at once (shutdown)."""

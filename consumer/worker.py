@@ -1,4 +1,4 @@
-"""One message's life after receipt: lease heartbeat, hard timeout, then settle and hand the outcome on.
+"""One message's life after receipt: its lease kept, hard timeout, then settle and hand the outcome on.
 
 Settling is final: delete (success, skipped, duplicate), return with a delay (retry), or copy to the
 DLQ with the reason and delete (dead_letter); :mod:`wsbridge.consumer.settlement` decides which and
@@ -9,13 +9,13 @@ the metrics).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
 from collections.abc import Callable
 
 import structlog
 
+from wsbridge.consumer.leases import LeaseKeeper
 from wsbridge.consumer.middleware import Middleware, Processed
 from wsbridge.consumer.pipeline import Assessment, Outcome, OutcomeKind, Pipeline
 from wsbridge.consumer.settings import Settings
@@ -32,13 +32,15 @@ class MessageWorker:
         settings: Settings,
         queue: QueueClient,
         deleter: BatchDeleter,
+        leases: LeaseKeeper,
         pipeline: Pipeline,
         middleware: Middleware | None = None,
     ) -> None:
-        """The queue client, deleter, pipeline and middleware are shared by every message."""
+        """The queue client, deleter, lease keeper, pipeline and middleware are shared by every message."""
         self._settings = settings
         self._queue = queue
         self._deleter = deleter
+        self._leases = leases
         self._pipeline = pipeline
         self._middleware = middleware or Middleware()
         self._log = structlog.get_logger("wsbridge.worker")
@@ -48,7 +50,7 @@ class MessageWorker:
         cancelling would be unsafe."""
         started = time.monotonic()
         self._middleware.before_process(message)
-        heartbeat = asyncio.create_task(self._heartbeat(message))
+        self._leases.keep(message)
         try:
             try:
                 await take_slot()
@@ -64,22 +66,13 @@ class MessageWorker:
             self.record(message, Outcome(OutcomeKind.RETRY, "released at shutdown", assessment), started, delay=0)
             raise
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await self._leases.drop(message)
         on_settling()
         if outcome.kind is OutcomeKind.RETRY and out_of_receives(message.receive_count, self._queue.max_receive_count):
             last = f"receive {message.receive_count} of {self._queue.max_receive_count}, no retry left"
             outcome = dataclasses.replace(outcome, kind=OutcomeKind.DEAD_LETTER, reason=f"{outcome.reason} ({last})")
         delay = await self._settle(message, outcome)
         self.record(message, outcome, started, delay)
-
-    async def _heartbeat(self, message: Message) -> None:
-        interval = self._settings.heartbeat_interval_seconds
-        while True:
-            await asyncio.sleep(interval)
-            if await self._queue.change_visibility(message, self._settings.visibility_timeout_seconds):
-                self._middleware.after_lease_extended(message)
 
     async def _settle(self, message: Message, outcome: Outcome) -> int | None:
         delay: int | None = None

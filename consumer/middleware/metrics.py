@@ -45,7 +45,7 @@ class PrometheusMetrics(Middleware):
 
     def after_action(self, executed: ExecutedAction) -> None:
         """Count the action by kind and result."""
-        metrics.ACTIONS.labels(executed.action.kind, executed.result.value).inc()
+        metrics.labelled(metrics.ACTIONS, executed.action.kind, executed.result.value).inc()
 
     def after_process(self, processed: Processed) -> None:
         """Count the outcome and its duration; a refused source is counted too."""
@@ -56,5 +56,5 @@ class PrometheusMetrics(Middleware):
         if assessment.source_refused:
             registered = assessment.handler is not None
             metrics.REFUSED_SOURCES.labels(assessment.detail_type if registered else UNKNOWN_LABEL).inc()
-        metrics.MESSAGES_PROCESSED.labels(*labels, outcome.kind.value).inc()
-        metrics.HANDLER_DURATION.labels(*labels).observe(processed.duration_seconds)
+        metrics.labelled(metrics.MESSAGES_PROCESSED, *labels, outcome.kind.value).inc()
+        metrics.labelled(metrics.HANDLER_DURATION, *labels).observe(processed.duration_seconds)

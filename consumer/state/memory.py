@@ -15,6 +15,8 @@ class MemoryDedupeStore(DedupeStore):
     """A process-local store; expired keys are swept lazily, and beyond ``max_entries`` the keys
     written longest ago are forgotten first, so memory stays bounded whatever the message rate."""
 
+    in_process = True
+
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self._entries: OrderedDict[str, tuple[Claim, float]] = OrderedDict()
         self._max_entries = max_entries

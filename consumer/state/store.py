@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from enum import StrEnum
+from typing import ClassVar
 
 
 class Claim(StrEnum):
@@ -33,6 +34,9 @@ class StateStoreError(Exception):
 
 class DedupeStore(ABC):
     """Keys move NEW -> in progress (claimed) -> done (completed) or back to absent (released)."""
+
+    in_process: ClassVar[bool] = False
+    """The store answers without I/O: a message's keys are asked one after another, not at once."""
 
     @abstractmethod
     async def claim(self, key: str, ttl_seconds: float) -> Claim:

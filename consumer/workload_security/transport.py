@@ -12,7 +12,7 @@ import aiohttp
 import orjson
 import structlog
 
-from wsbridge.consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES
+from wsbridge.consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES, labelled
 from wsbridge.consumer.workload_security.auth import ApiKey
 from wsbridge.consumer.workload_security.backoff import Backoff, parse_retry_after
 from wsbridge.consumer.workload_security.breaker import BreakerOpen, CircuitBreaker
@@ -176,11 +176,11 @@ class Transport:
         try:
             status, raw, retry_after = await self._exchange(method, path, body, params)
         except (TimeoutError, aiohttp.ClientError) as failure:
-            WS_REQUESTS.labels(operation=operation, status_code=failure_label(failure)).inc()
+            labelled(WS_REQUESTS, operation, failure_label(failure)).inc()
             raise
         finally:
-            WS_REQUEST_DURATION.labels(operation=operation).observe(time.perf_counter() - started)
-        WS_REQUESTS.labels(operation=operation, status_code=str(status)).inc()
+            labelled(WS_REQUEST_DURATION, operation).observe(time.perf_counter() - started)
+        labelled(WS_REQUESTS, operation, str(status)).inc()
         log.debug("ws_request", operation=operation, method=method, status=status)
         return status, raw, retry_after
 
