@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 
-YOUNG_COLLECTION_THRESHOLD = 10_000
+YOUNG_COLLECTION_THRESHOLD = 50_000
 """Allocations (less deallocations) between collections of the youngest generation (Python's default: 700)."""
 
 
