@@ -8,7 +8,8 @@ up; beyond that a waiting message keeps its slot, so the messages in flight stay
 A busy daemon receives whole batches: once a slot is free, a receive may ask for a batch's worth of
 messages (no more than there are slots), and those beyond the free slots wait in line for one (their
 leases are kept alive meanwhile); the next receive waits until that line is empty, so at most one
-batch waits.
+batch waits. The slots a receive took are not kept from a message taking its slot back while the
+receive is on its way (a long poll of an empty queue lasts 20 s).
 """
 
 from __future__ import annotations
@@ -24,9 +25,12 @@ PARKED_PER_SLOT = 16
 """Waiting messages without a slot, per worker slot."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reservation:
-    """What one receive may ask for: ``slots`` messages that have a slot and ``queued`` that wait for one."""
+    """What one receive may ask for: ``slots`` messages that have a slot and ``queued`` that wait for one.
+
+    While the receive is on its way, a message taking its slot back may take one of these slots
+    (the receive's message it was meant for then waits in line instead)."""
 
     slots: int
     queued: int = 0
@@ -63,6 +67,7 @@ class WorkerSlots:
         self.queued = 0
         self._max_parked = size * parked_per_slot
         self._resumers: deque[asyncio.Future[None]] = deque()
+        self._receiving: list[Reservation] = []
         self._freed = asyncio.Event()
 
     async def reserve(self, batch: int, hold: Callable[[], bool], while_waiting: Callable[[], None]) -> Reservation:
@@ -80,11 +85,15 @@ class WorkerSlots:
         self.free -= taken
         places = max(0, min(batch, self.size) - taken - self.queued)
         self.queued += places
-        return Reservation(taken, places)
+        reservation = Reservation(taken, places)
+        self._receiving.append(reservation)
+        return reservation
 
     def received(self, reservation: Reservation, count: int) -> int:
         """A receive for ``reservation`` got ``count`` messages: give back what they do not use.
         The first of them (as many as it returns) have a slot; the others wait in line for one."""
+        with contextlib.suppress(ValueError):
+            self._receiving.remove(reservation)
         with_slot = min(count, reservation.slots)
         self._unqueue(reservation.queued - (count - with_slot))
         self._hand_over(reservation.slots - with_slot)
@@ -140,7 +149,7 @@ class WorkerSlots:
             self._unqueue(1)
 
     async def _take(self) -> None:
-        if self.free > 0 and not self._resumers:
+        if not self._resumers and (self.free > 0 or self._from_a_receive()):
             self.free -= 1
             return
         handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -154,6 +163,17 @@ class WorkerSlots:
                 with contextlib.suppress(ValueError):
                     self._resumers.remove(handed)
             raise
+
+    def _from_a_receive(self) -> bool:
+        """Move a slot of a receive on its way to ``free`` (its message will wait in line instead)."""
+        for reservation in reversed(self._receiving):
+            if reservation.slots > 0:
+                reservation.slots -= 1
+                reservation.queued += 1
+                self.queued += 1
+                self.free += 1
+                return True
+        return False
 
     def _unqueue(self, count: int) -> None:
         self.queued -= count
