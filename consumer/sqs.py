@@ -131,39 +131,30 @@ class QueueClient:
     async def extend(self, messages: Sequence[Message], seconds: int) -> list[Message]:
         """Set the visibility timeout of ``messages`` to ``seconds``, ten per call; the messages whose
         lease SQS extended (a refusal is logged: the lease was lost)."""
-        extended: list[Message] = []
+        return await self._set_visibility(messages, seconds, "extend leases")
+
+    async def release_now(self, messages: Sequence[Message]) -> None:
+        """Make messages visible again at once (shutdown)."""
+        await self._set_visibility(messages, 0, "release messages")
+
+    async def _set_visibility(self, messages: Sequence[Message], seconds: int, purpose: str) -> list[Message]:
+        changed: list[Message] = []
         for chunk, entries in visibility_batches(messages, seconds):
             try:
                 response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
             except Exception as error:
                 self._on_error("ChangeMessageVisibilityBatch", error)
-                self._log.warning("could not extend leases", count=len(chunk), error=str(error))
+                self._log.warning(f"could not {purpose}", count=len(chunk), error=str(error))
                 continue
             refused = {int(failure["Id"]): failure for failure in response.get("Failed", [])}
             for index, message in enumerate(chunk):
-                if index not in refused:
-                    extended.append(message)
-                    continue
-                self._log.warning(
-                    "visibility change refused", message_id=message.message_id, code=refused[index].get("Code")
-                )
-        return extended
-
-    async def release_now(self, messages: Sequence[Message]) -> None:
-        """Make messages visible again at once (shutdown)."""
-        for chunk, entries in release_batches(messages):
-            try:
-                response = await self._client.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries)
-            except ClientError as error:
-                self._on_error("ChangeMessageVisibilityBatch", error)
-                self._log.warning("could not release messages", count=len(chunk), error=str(error))
-                continue
-            for failure in response.get("Failed", []):
-                self._log.warning(
-                    "could not release message",
-                    message_id=chunk[int(failure["Id"])].message_id,
-                    code=failure.get("Code"),
-                )
+                if index in refused:
+                    self._log.warning(
+                        f"could not {purpose}: refused", message_id=message.message_id, code=refused[index].get("Code")
+                    )
+                else:
+                    changed.append(message)
+        return changed
 
     async def dead_letter(self, message: Message, reason: str) -> None:
         """Copy the message to the DLQ with the reason as a message attribute."""
