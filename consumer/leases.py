@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import structlog
-
 from wsbridge.consumer.sqs import Message, QueueClient
 
 _GATHER_FRACTION = 0.1
@@ -38,7 +36,6 @@ class LeaseKeeper:
         self._kept = asyncio.Event()
         self._extending: set[str] = set()
         self._extended: asyncio.Future[None] | None = None
-        self._log = structlog.get_logger("wsbridge.leases")
 
     def keep(self, message: Message) -> None:
         """Extend the message's lease from one interval from now on."""
