@@ -1,4 +1,4 @@
-"""Figure 5: memory. Peak RSS with 256 findings in flight; RSS after 20k and 100k messages.
+"""Figure 5: memory. Peak RSS at concurrency 256; RSS after 20k and 100k messages.
 
 In flight: wsbridge at concurrency 256 on GuardDuty findings while every WS call takes 200 ms, so
 every slot holds a finding for about two seconds; the thread pool at 256 threads is beside it.

@@ -231,7 +231,8 @@ def memory(result: dict[str, Any]) -> list[str]:
         "",
         provenance(result),
         "",
-        f"Peak RSS with {flight['target']} in flight (GuardDuty findings, every WS call {flight['ws_latency_ms']} ms):",
+        f"Peak RSS at concurrency {flight['target']} (GuardDuty findings, every WS call {flight['ws_latency_ms']} ms;"
+        " messages waiting for scan results are in flight without a slot):",
         "",
         *table(["consumer", "peak RSS MiB", "most in flight"], rows),
         "",
