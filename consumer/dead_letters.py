@@ -16,10 +16,9 @@ from typing import Any
 import structlog
 
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
-from wsbridge.consumer.sqs import REASON_ATTRIBUTE, SOURCE_ATTRIBUTE, release_batches
+from wsbridge.consumer.sqs import MAX_BATCH, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE, release_batches
 
 HOLD_SECONDS = 120
-_MAX_BATCH = 10
 _QUEUE_MAX_BYTES = 1_048_576
 _ATTRIBUTE_ROOM = 2048
 RECEIVE_LIMIT_REASON = "receive limit: SQS moved it after maxReceiveCount receives (no wsbridge reason attribute)"
@@ -104,7 +103,7 @@ class DeadLetterQueue:
         held: dict[str, DeadLetter] = {}
         try:
             while limit is None or len(held) < limit:
-                wanted = _MAX_BATCH if limit is None else min(_MAX_BATCH, limit - len(held))
+                wanted = MAX_BATCH if limit is None else min(MAX_BATCH, limit - len(held))
                 response = await self._sqs.receive_message(
                     QueueUrl=self.url,
                     MaxNumberOfMessages=wanted,

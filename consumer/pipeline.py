@@ -205,11 +205,7 @@ class Pipeline:
             for claim in claims:
                 claim.cancel()
             answers = [_answer(claim) for claim in claims]
-            if not all(answer is not None and answer.taken for answer in answers):
-                await self._settle_keys(
-                    [key for key, answer in zip(keys, answers, strict=True) if answer is not None and answer.taken],
-                    done=False,
-                )
+            await self._release_unless_all_taken(keys, answers)
         failure = next((claim.exception() for claim in claims if claim.exception() is not None), None)
         if failure is not None:
             raise failure
@@ -221,10 +217,15 @@ class Pipeline:
             for key in keys:
                 answers.append(await self._store.claim(key, lease))
         finally:
-            if len(answers) < len(keys) or not all(answer is not None and answer.taken for answer in answers):
-                taken = [key for key, answer in zip(keys, answers, strict=False) if answer is not None and answer.taken]
-                await self._settle_keys(taken, done=False)
+            await self._release_unless_all_taken(keys, answers)
         return answers
+
+    async def _release_unless_all_taken(self, keys: list[str], answers: list[Claim | None]) -> None:
+        """``answers`` to the first keys (all of them unless a claim failed): unless every key was
+        taken, release the ones that were."""
+        taken = [key for key, answer in zip(keys, answers, strict=False) if answer is not None and answer.taken]
+        if len(taken) < len(keys):
+            await self._settle_keys(taken, done=False)
 
     async def _settle_keys(self, keys: list[str], *, done: bool) -> None:
         """Mark the keys done, or release them, several at once; a store failure here only costs a repeat later."""

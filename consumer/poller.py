@@ -23,11 +23,10 @@ from wsbridge.consumer.middleware import Middleware
 from wsbridge.consumer.pipeline import Assessment, Pipeline
 from wsbridge.consumer.settings import Settings
 from wsbridge.consumer.slots import Reservation, WorkerSlots
-from wsbridge.consumer.sqs import BatchDeleter, Message, QueueClient
+from wsbridge.consumer.sqs import MAX_BATCH, BatchDeleter, Message, QueueClient
 from wsbridge.consumer.worker import MessageWorker
 
 _ERROR_BACKOFF_MAX_SECONDS = 30.0
-_RECEIVE_BATCH = 10
 
 
 @dataclass
@@ -162,7 +161,7 @@ class Poller:
         def waited() -> None:
             self._loop_alive_at[index] = time.monotonic()
 
-        reservation = await self._slots.reserve(_RECEIVE_BATCH, self._middleware.hold_receives, waited)
+        reservation = await self._slots.reserve(MAX_BATCH, self._middleware.hold_receives, waited)
         self._loop_alive_at.setdefault(index, time.monotonic())
         return reservation
 

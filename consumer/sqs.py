@@ -15,7 +15,8 @@ from wsbridge.consumer.settlement import dead_letter_reason
 
 REASON_ATTRIBUTE = "wsbridge-reason"
 SOURCE_ATTRIBUTE = "wsbridge-source-message-id"
-_MAX_BATCH = 10
+MAX_BATCH = 10
+"""The most messages one SQS call receives, deletes or changes."""
 
 DELETE_LINGER_SECONDS = 0.05
 """How long a finished message's delete waits for others to share a DeleteMessageBatch call."""
@@ -41,8 +42,8 @@ def visibility_batches(
 ) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
     """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries setting their
     visibility timeout to ``seconds``."""
-    for start in range(0, len(messages), _MAX_BATCH):
-        chunk = messages[start : start + _MAX_BATCH]
+    for start in range(0, len(messages), MAX_BATCH):
+        chunk = messages[start : start + MAX_BATCH]
         yield (
             chunk,
             [
@@ -207,7 +208,7 @@ class BatchDeleter:
         """Delete one message; ``False`` when SQS did not delete it (it will come back)."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((message, future))
-        if len(self._pending) in (1, _MAX_BATCH):
+        if len(self._pending) in (1, MAX_BATCH):
             self._ready.set()
         return await future
 
@@ -217,12 +218,12 @@ class BatchDeleter:
         try:
             while True:
                 await self._ready.wait()
-                if len(self._pending) < _MAX_BATCH and self._linger > 0:
+                if len(self._pending) < MAX_BATCH and self._linger > 0:
                     self._ready.clear()
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._linger):
                             await self._ready.wait()
-                batch, self._pending = self._pending[:_MAX_BATCH], self._pending[_MAX_BATCH:]
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 if not self._pending:
                     self._ready.clear()
                 await self._in_flight.acquire()
@@ -233,7 +234,7 @@ class BatchDeleter:
         except asyncio.CancelledError:
             batch.extend(self._pending)
             self._pending = []
-            sends = [self._send(batch[start : start + _MAX_BATCH]) for start in range(0, len(batch), _MAX_BATCH)]
+            sends = [self._send(batch[start : start + MAX_BATCH]) for start in range(0, len(batch), MAX_BATCH)]
             await asyncio.gather(*self._sending, *sends)
             raise
 

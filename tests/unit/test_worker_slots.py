@@ -127,10 +127,15 @@ async def test_waiting_outside_a_message_changes_nothing() -> None:
         pass
 
 
+async def receive_with_one_slot_free(size: int) -> tuple[WorkerSlots, Reservation]:
+    """A daemon of ``size`` slots with all but one working, and the receive that one slot lets go."""
+    slots = WorkerSlots(size)
+    await delivered(slots, size - 1)
+    return slots, await slots.reserve(10, never, nothing)
+
+
 async def test_a_busy_daemon_receives_a_whole_batch_and_the_rest_waits_in_line() -> None:
-    slots = WorkerSlots(32)
-    await delivered(slots, 31)
-    reservation = await slots.reserve(10, never, nothing)
+    slots, reservation = await receive_with_one_slot_free(32)
     assert (reservation.slots, reservation.queued) == (1, 9)
     assert slots.received(reservation, 10) == 1
     next_receive = asyncio.create_task(slots.reserve(10, never, nothing))
@@ -153,9 +158,7 @@ async def test_a_busy_daemon_receives_a_whole_batch_and_the_rest_waits_in_line()
 
 
 async def test_a_receive_never_asks_for_more_messages_than_there_are_slots() -> None:
-    slots = WorkerSlots(4)
-    await delivered(slots, 3)
-    reservation = await slots.reserve(10, never, nothing)
+    slots, reservation = await receive_with_one_slot_free(4)
     assert (reservation.slots, reservation.queued) == (1, 3)
     assert slots.received(reservation, 2) == 1
     assert slots.queued == 1
