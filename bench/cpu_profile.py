@@ -27,7 +27,7 @@ SQS_CLIENT = "SQS client (aiobotocore/botocore: signing, serialising, parsing)"
 WS_HTTP = "WS HTTP client (aiohttp requests made by the WS client)"
 HTTP_IO = "HTTP socket I/O (aiohttp body-writer tasks and read callbacks, WS and SQS alike)"
 WSBRIDGE_CODE = "wsbridge code (pipeline, worker, handler, WS client logic)"
-EVENT_LOOP = "asyncio event loop (epoll, callbacks, task switches)"
+EVENT_LOOP = "event loop (uvloop: epoll, callbacks, task switches)"
 LIBRARIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("logging (structlog, canonical lines)", re.compile(r"/structlog/")),
     ("metrics (prometheus_client)", re.compile(r"/prometheus_client/")),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -11,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from wsbridge.consumer import coverage_command, dlq
+from wsbridge.consumer import coverage_command, dlq, event_loop
 from wsbridge.consumer.dispatch import Registry, RegistryError
 from wsbridge.consumer.handler import Triage
 from wsbridge.consumer.inputs import read_bodies
@@ -70,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     from wsbridge.consumer.settings import StartupError
 
     try:
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings), settings.event_loop)
     except StartupError as error:
         print(f"wsbridge: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -82,7 +81,7 @@ def _check(args: argparse.Namespace) -> int:
     configure_logging(LogFormat.CONSOLE, "warning")
     from wsbridge.consumer.checks import run_checks
 
-    results = asyncio.run(run_checks(settings))
+    results = event_loop.run(run_checks(settings), settings.event_loop)
     for name, problem in results:
         print(f"{'ok' if problem is None else 'FAIL':4} {name}{'' if problem is None else ': ' + problem}")
     return EXIT_OK if all(problem is None for _, problem in results) else EXIT_FAILED
@@ -117,7 +116,7 @@ def _replay(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format, settings.log_level)
     from wsbridge.consumer.replay import replay
 
-    return asyncio.run(replay(settings, args.files, dry_run=args.dry_run))
+    return event_loop.run(replay(settings, args.files, dry_run=args.dry_run), settings.event_loop)
 
 
 def _waf_audit(args: argparse.Namespace) -> int:
@@ -125,7 +124,7 @@ def _waf_audit(args: argparse.Namespace) -> int:
     configure_logging(settings.log_format, settings.log_level)
     from wsbridge.handlers.waf_audit.command import waf_audit
 
-    return asyncio.run(waf_audit(settings, apply=args.apply, dry_run=args.dry_run))
+    return event_loop.run(waf_audit(settings, apply=args.apply, dry_run=args.dry_run), settings.event_loop)
 
 
 def _print_json(document: dict[str, Any]) -> None:

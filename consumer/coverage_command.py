@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections import Counter
 from typing import Any
 
 import orjson
 
+from wsbridge.consumer import event_loop
 from wsbridge.consumer.coverage import Coverage, CoverageWalk
 from wsbridge.consumer.settings import LogFormat, Settings, load_settings
 
@@ -28,7 +28,7 @@ def _command(args: Any) -> int:
 
     settings = load_settings(queue_url="coverage")
     configure_logging(LogFormat.CONSOLE, "warning")
-    return asyncio.run(_coverage(settings, _split(args.accounts), _split(args.regions)))
+    return event_loop.run(_coverage(settings, _split(args.accounts), _split(args.regions)), settings.event_loop)
 
 
 def _split(values: list[str]) -> list[str]:

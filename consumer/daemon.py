@@ -16,6 +16,7 @@ import structlog
 
 from wsbridge.consumer.aws import AwsClients
 from wsbridge.consumer.dispatch import Registry
+from wsbridge.consumer.event_loop import running_loop
 from wsbridge.consumer.executor import Executor
 from wsbridge.consumer.middleware import MiddlewareChain, daemon_middleware
 from wsbridge.consumer.notify import ChannelNotifier
@@ -166,6 +167,7 @@ async def serve(settings: Settings) -> None:
             metrics_port=port,
             dry_run=rt.executor.dry_run,
             workload_security=settings.ws_url if ws is not None else None,
+            event_loop=running_loop().value,
         )
         await middleware.startup()
         settle_after_start_up()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -10,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from wsbridge.consumer import event_loop
 from wsbridge.consumer.dead_letters import DeadLetter, DeadLetterQueue
 from wsbridge.consumer.settings import LogFormat, Settings, load_settings
 
@@ -40,7 +40,7 @@ def _run(work: Work) -> int:
 
     settings = load_settings()
     configure_logging(LogFormat.CONSOLE, "warning")
-    return asyncio.run(_with_queue(settings, work))
+    return event_loop.run(_with_queue(settings, work), settings.event_loop)
 
 
 async def _with_queue(settings: Settings, work: Work) -> int:

@@ -9,6 +9,8 @@ from typing import Any, Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wsbridge.consumer.event_loop import EventLoop
+
 
 class AuthScheme(StrEnum):
     """How the WS API key is sent."""
@@ -187,6 +189,9 @@ class Settings(WafAuditSettings):
     )
     log_format: LogFormat = Field(LogFormat.AUTO, description="`json`, `console` or `auto`")
     log_level: str = Field("info", description="Minimum log level")
+    event_loop: EventLoop = Field(
+        EventLoop.UVLOOP, description="`uvloop` (asyncio's own where uvloop is not installed) or `asyncio`"
+    )
     handler_config: Path | None = Field(None, description="TOML file with per-handler policies")
 
     @model_validator(mode="after")

@@ -18,8 +18,8 @@ results instead of starting another scan.
 from __future__ import annotations
 
 import asyncio
+import random
 import re
-import secrets
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -93,6 +93,11 @@ KEPT_TASKS_PAGE = 100
 """Page size of the searches for kept recommendation scan tasks."""
 
 
+def _token() -> str:
+    """Eight hex digits that make a task name unique (not a secret)."""
+    return f"{random.getrandbits(32):08x}"
+
+
 def recommendation_prefix(computer_id: int) -> str:
     """The start of the name of every recommendation scan task for ``computer_id``."""
     return f"{RECOMMENDATION_TASK_PREFIX}{computer_id} after "
@@ -144,11 +149,11 @@ class ScanRunner:
         if last_scan is UNREAD:
             last_scan = await self.last_scan(kind, computer_id)
         if kind == "recommendation":
-            name = f"{recommendation_prefix(computer_id)}{last_scan or 0} {secrets.token_hex(4)}"
+            name = f"{recommendation_prefix(computer_id)}{last_scan or 0} {_token()}"
             if self._own_names is not None:
                 self._own_names.add(name)
         else:
-            name = f"wsbridge {kind} scan computer {computer_id} {secrets.token_hex(4)}"
+            name = f"wsbridge {kind} scan computer {computer_id} {_token()}"
 
         async def already_created() -> dict[str, Any] | None:
             task = await self._task_named(name)
@@ -166,10 +171,10 @@ class ScanRunner:
             reconcile=already_created,
         )
         if not answer:
-            log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=None)
+            log.debug("ws_scan_started", kind=kind, computer_id=computer_id, task_id=None)
             return None
         task = ScheduledTask.model_validate(answer)
-        log.info("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
+        log.debug("ws_scan_started", kind=kind, computer_id=computer_id, task_id=task.id)
         if not keep:
             self.cleanup.remove(task.id)
         return task

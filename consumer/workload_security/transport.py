@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 import structlog
+from yarl import URL
 
 from wsbridge.consumer.metrics import WS_CIRCUIT_OPEN, WS_REQUEST_DURATION, WS_REQUESTS, WS_RETRIES, labelled
 from wsbridge.consumer.workload_security.auth import ApiKey
@@ -59,6 +60,8 @@ class Transport:
         self.breaker = breaker
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
+        self._base = URL(self._base_url)
+        self._path_prefix = self._base.raw_path.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         WS_CIRCUIT_OPEN.set(1 if breaker.is_open else 0)
@@ -185,14 +188,14 @@ class Transport:
         return status, raw, retry_after
 
     async def _exchange(self, method: str, path: str, body: Any, params: Params) -> tuple[int, bytes, str | None]:
+        """``path`` is below the base URL and already URL-safe (built from ids and fixed names)."""
         headers = {"api-version": "v1", "Accept": "application/json", **self._api_key.headers(self.options.auth_scheme)}
         data = None
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = orjson.dumps(body)
-        async with self._client().request(
-            method, self._base_url + path, params=list(params), data=data, headers=headers
-        ) as response:
+        url = self._base.with_path(self._path_prefix + path, encoded=True)
+        async with self._client().request(method, url, params=list(params), data=data, headers=headers) as response:
             return response.status, await response.read(), response.headers.get("Retry-After")
 
     def _client(self) -> aiohttp.ClientSession:

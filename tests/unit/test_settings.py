@@ -16,6 +16,7 @@ def test_queue_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"WSBRIDGE_DRAIN_SECONDS": "40", "WSBRIDGE_STOP_TIMEOUT_SECONDS": "30"}, "DRAIN_SECONDS"),
         ({"WSBRIDGE_CONCURRENCY": "0"}, "WSBRIDGE_CONCURRENCY"),
         ({"WSBRIDGE_WS_AUTH_SCHEME": "basic"}, "WSBRIDGE_WS_AUTH_SCHEME"),
+        ({"WSBRIDGE_EVENT_LOOP": "trio"}, "WSBRIDGE_EVENT_LOOP"),
         ({"WSBRIDGE_WS_API_KEY": "k", "WSBRIDGE_WS_API_KEY_SECRET_ID": "s"}, "only one of"),
         ({"WSBRIDGE_RETRY_BASE_SECONDS": "100", "WSBRIDGE_RETRY_MAX_SECONDS": "10"}, "RETRY_BASE"),
         ({"WSBRIDGE_HANDLER_TIMEOUT_SECONDS": "60"}, "WSBRIDGE_WS_SCAN_WAIT_SECONDS"),
