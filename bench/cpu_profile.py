@@ -37,7 +37,7 @@ LIBRARIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _BOTOCORE = re.compile(r"/(aiobotocore|botocore)/")
 _AIOHTTP = re.compile(r"/aiohttp/")
 _WS_CLIENT = re.compile(r"^/(wsbridge/)?consumer/workload_security/")
-_WSBRIDGE = re.compile(r"^/(wsbridge/)?(consumer|handlers)/(?!cli\.py)")
+_WSBRIDGE = re.compile(r"^/(wsbridge/)?(consumer|handlers)/(?!cli\.py|event_loop\.py)")
 _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
