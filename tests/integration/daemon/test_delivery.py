@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import pytest
 from support.bodies import QUEUE_MAX_BYTES, malformed_bodies
 from support.daemon import Daemon, QueueUnderTest, probe_event, wait_for
 
@@ -168,6 +169,23 @@ def test_sigterm_drains_finishes_or_releases_and_a_restart_processes_the_rest_on
     for event in quick + slow:
         assert restarted.probe_records(event["id"]).count("done") == 1
     wait_for(lambda: queue.depth() == 0, 60, what="an empty queue")
+
+
+@pytest.mark.parametrize("event_loop", ["uvloop", "asyncio"])
+def test_the_daemon_handles_and_stops_cleanly_on_either_event_loop(
+    queue_factory: QueueFactory, daemon_factory: DaemonFactory, run_id: str, event_loop: str
+) -> None:
+    queue = queue_factory()
+    daemon = daemon_factory(queue, event_loop=event_loop)
+    event = probe_event(run_id)
+    queue.send(json.dumps(event))
+    wait_for(lambda: daemon.message_lines(), 60, what="the canonical log line")
+    daemon.signal(signal.SIGTERM)
+    assert daemon.wait(timeout=30) == 0
+    assert daemon.probe_records(event["id"]) == ["start", "done"]
+    assert [line["outcome"] for line in daemon.message_lines()] == ["success"]
+    assert [line["event_loop"] for line in daemon.log_lines() if line.get("event") == "started"] == [event_loop]
+    assert queue.depth() == 0
 
 
 def test_sigterm_with_the_log_reader_gone_exits_within_the_drain_and_releases_in_flight_messages(
