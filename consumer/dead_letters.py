@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from wsbridge.consumer.envelope import Event, MalformedMessage, parse_body
-from wsbridge.consumer.sqs import MAX_BATCH, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE, release_batches
+from wsbridge.consumer.sqs import MAX_BATCH, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE, visibility_batches
 
 HOLD_SECONDS = 120
 _QUEUE_MAX_BYTES = 1_048_576
@@ -128,7 +128,7 @@ class DeadLetterQueue:
         self._deleted.add(message.message_id)
 
     async def _release(self, messages: Sequence[DeadLetter]) -> None:
-        for chunk, entries in release_batches(messages):
+        for chunk, entries in visibility_batches(messages, 0):
             response = await self._sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=entries)
             for failure in response.get("Failed", []):
                 self._log.warning(

@@ -99,10 +99,6 @@ class WorkerSlots:
         self._hand_over(reservation.slots - with_slot)
         return with_slot
 
-    def give_back(self, count: int) -> None:
-        """Return ``count`` free slots taken outside :meth:`reserve`."""
-        self._hand_over(count)
-
     def lease(self, *, held: bool = True) -> SlotLease:
         """Bind one reserved slot (``held``) or a place in line for one to the current task's message
         (see :func:`waiting` and :func:`take_slot`)."""
@@ -194,7 +190,7 @@ class WorkerSlots:
 async def take_slot() -> None:
     """Wait until the current message has a worker slot (it may have been received without one)."""
     lease = _current.get()
-    if lease is not None and lease.queued:
+    if lease is not None:
         await lease.slots.start(lease)
 
 

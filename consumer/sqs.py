@@ -53,11 +53,6 @@ def visibility_batches(
         )
 
 
-def release_batches(messages: Sequence[HeldT]) -> Iterator[tuple[Sequence[HeldT], list[dict[str, Any]]]]:
-    """``messages`` in ChangeMessageVisibilityBatch-sized chunks, each with its entries making them visible now."""
-    return visibility_batches(messages, 0)
-
-
 QueueErrorObserver = Callable[[str, Exception], None]
 """Called with the SQS operation and the error of each failed call (the middleware's ``after_queue_error``)."""
 

@@ -59,15 +59,14 @@ class Transport:
         self.limiter = limiter
         self.breaker = breaker
         self._api_key = api_key
-        self._base_url = base_url.rstrip("/")
-        self._base = URL(self._base_url)
+        self._base = URL(base_url.rstrip("/"))
         self._path_prefix = self._base.raw_path.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         WS_CIRCUIT_OPEN.set(1 if breaker.is_open else 0)
 
     def __repr__(self) -> str:
-        return f"Transport(base_url={self._base_url!r}, auth_scheme={self.options.auth_scheme.value!r})"
+        return f"Transport(base_url={str(self._base)!r}, auth_scheme={self.options.auth_scheme.value!r})"
 
     async def request(
         self,

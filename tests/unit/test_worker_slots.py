@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from wsbridge.consumer.slots import Reservation, WorkerSlots, take_slot, waiting
+from wsbridge.consumer.slots import Reservation, SlotLease, WorkerSlots, take_slot, waiting
 
 
 def never() -> bool:
@@ -20,6 +20,12 @@ async def delivered(slots: WorkerSlots, count: int) -> None:
     """``count`` messages received into free slots (their tasks hold them from then on)."""
     reservation = await slots.reserve(count, never, nothing)
     assert slots.received(reservation, count) == count
+
+
+def finished(slots: WorkerSlots, count: int) -> None:
+    """``count`` delivered messages are done and free their slots."""
+    for _ in range(count):
+        slots.release(SlotLease(slots))
 
 
 async def message(slots: WorkerSlots, parked: asyncio.Event, go_on: asyncio.Event, log: list[str], name: str) -> None:
@@ -77,7 +83,7 @@ async def test_a_resuming_message_goes_before_new_receives() -> None:
     slots = WorkerSlots(1)
     waiter, log = await resuming_while_another_message_holds_the_slot(slots)
     receive = asyncio.create_task(slots.reserve(1, never, nothing))
-    slots.give_back(1)
+    finished(slots, 1)
     await asyncio.wait_for(waiter, timeout=5)
     assert log == ["a resumed"]
     assert (await asyncio.wait_for(receive, timeout=5)).slots == 1
@@ -96,9 +102,9 @@ async def test_freed_slots_go_to_waiting_messages_in_the_order_they_came_back() 
     for name in "ba":
         events[name][1].set()
         await asyncio.sleep(0.01)
-    slots.give_back(1)
+    finished(slots, 1)
     await asyncio.wait_for(tasks[1], timeout=5)
-    slots.give_back(1)
+    finished(slots, 1)
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=5)
     assert log == ["b resumed", "a resumed"] and (slots.parked, slots.free) == (0, 2)
 
@@ -118,7 +124,7 @@ async def test_a_message_cancelled_while_taking_a_slot_back_leaves_the_count_rig
     waiter, log = await resuming_while_another_message_holds_the_slot(slots)
     waiter.cancel()
     await asyncio.gather(waiter, return_exceptions=True)
-    slots.give_back(2)
+    finished(slots, 2)
     assert (slots.free, slots.parked, log) == (2, 0, [])
 
 
@@ -150,7 +156,7 @@ async def test_a_busy_daemon_receives_a_whole_batch_and_the_rest_waits_in_line()
     waiting_messages = [asyncio.create_task(queued(str(n))) for n in range(9)]
     await asyncio.sleep(0.01)
     assert log == [] and not next_receive.done()
-    slots.give_back(1)
+    finished(slots, 1)
     await asyncio.wait_for(asyncio.gather(*waiting_messages), timeout=5)
     assert log == [str(n) for n in range(9)]
     following: Reservation = await asyncio.wait_for(next_receive, timeout=5)
